@@ -32,13 +32,13 @@ void gradcheck(gc_loss_fn loss, void *ctx, const struct gc_tensor *ts, size_t nt
         size_t step = g->n > max_elems ? g->n / max_elems : 1;
         for (size_t i = 0; i < g->n; i += step) {
             float orig = g->data[i];
-            g->data[i] = (float)(orig + eps);
+            g->data[i] = (float)((double)orig + eps);
             double lp = loss(ctx);
-            g->data[i] = (float)(orig - eps);
+            g->data[i] = (float)((double)orig - eps);
             double lm = loss(ctx);
             g->data[i] = orig;
             /* use the step actually taken in float32 */
-            double h = (double)(float)(orig + eps) - (double)(float)(orig - eps);
+            double h = (double)(float)((double)orig + eps) - (double)(float)((double)orig - eps);
             double num = (lp - lm) / h;
             double ana = g->grad[i];
             if (!(fabs(num - ana) <= atol + rtol * fabs(num)))
