@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 
 static int add(struct model *m, int *idx, enum param_kind kind, const char *name, int ndim,
@@ -153,6 +154,7 @@ fail:
 void model_free(struct model *m)
 {
     params_free(&m->pt);
+    sg_free(m->arena);
     memset(m, 0, sizeof *m);
 }
 

@@ -55,12 +55,82 @@ struct model_idx {
     int mi_l0_w, mi_l0_b, mi_l1_w, mi_l1_b, mi_l2_w, mi_l2_b;
 };
 
+/* The activation arena: everything the forward keeps for the backward, and the backward's
+ * scratch, carved out of one allocation planned for the batch shape (model_reserve). */
+struct model_layer_acts {
+    float *H;        /* (N, K·out) gc.lin output */
+    float *G;        /* (N, out) graph aggregation */
+    float *TC;       /* (N, out) temporal conv */
+    float *R;        /* (N, out) projected residual (NULL when in == out) */
+    float *Y;        /* (N, out) ReLU(BN(TC)+R), dropped out in place in training */
+    uint8_t *mask;   /* (N·out) dropout keep mask */
+    float *bn_mean, *bn_invstd; /* (out) */
+};
+
+struct model_acts {
+    size_t B, T;
+    struct model_layer_acts layer[MODEL_LAYERS];
+    float *Hm;            /* (B,T,E) mean over joints */
+    float *senc_ln, *senc_mean, *senc_rstd, *senc_h; /* (B,S), (B), (B), (B,128) */
+    float *s;             /* (B,64) signer embedding */
+    float *Hatt;          /* (B,T,E) */
+    float *attn_ws, *gru_ws, *tconv_ws, *supcon_ws;
+    float *Z;             /* (B,512) */
+    float *cls_ln, *cls_mean, *cls_rstd, *cls_u, *cls_v; /* (B,512)... */
+    uint8_t *cls_mask;    /* (B·512) */
+    float *logits;        /* (B,NC) */
+    float *sh_ln, *sh_mean, *sh_rstd, *sh_h;  /* signer head */
+    uint8_t *sh_mask;     /* (B·256) */
+    float *signer_logits; /* (B,NS) */
+    float *mi_a0, *mi_a1, *mi_q; /* (B,H), (B,H), (B,NS) */
+    /* backward scratch */
+    float *dA, *dB, *dC, *dD, *dH;     /* (N,128) ×4 and (N, K·128) */
+    float *dHm, *dHatt, *dZ, *dZs, *ds; /* (B,T,E), (B,T,E), (B,512), (B,512), (B,64) */
+    float *dh1, *dh2, *dh3, *dlogits, *dsig; /* head scratch (B,512)×3, (B,NC), (B,NS) */
+    float *dln_s, *dsenc_h, *dsenc_h2;  /* (B,S), (B,128), (B,128) */
+    const float *x;       /* the input given to the forward (kept for the backward) */
+    bool train;           /* mode of the last forward */
+};
+
 struct model {
     struct model_config cfg;
     const struct graph *graph;  /* not owned */
     struct param_table pt;
     struct model_idx idx;
     int64_t bn_batches[MODEL_LAYERS]; /* BatchNorm num_batches_tracked */
+    struct model_acts act;
+    void *arena;                /* one aligned block behind act's pointers */
+    size_t arena_bytes;
+};
+
+struct model_inputs {
+    size_t B, T;
+    const float *x;      /* (B,T,J,C) */
+    const float *stats;  /* (B,S) */
+    const int *y;        /* (B) class ids (losses only) */
+    const int *signer;   /* (B) signer ids (signer head / MI only) */
+};
+
+struct adam_config;
+
+struct model_loss_config {
+    const float *class_weights;  /* (NC) or NULL */
+    float signer_loss_weight;    /* w of the adversarial term (0.5) */
+    float lambda_grl;            /* λ for this step, schedule already applied */
+    bool supcon;
+    float supcon_weight, supcon_temp;
+    float mi_weight;
+    const struct adam_config *mi_adam; /* the estimator's optimiser (MI only) */
+    long mi_step;                      /* its 1-based step number for this update */
+};
+
+struct model_losses {
+    double total;        /* what training minimises */
+    double cls;          /* classification cross-entropy */
+    double adv;          /* signer_loss_weight × signer CE (0 without a signer head) */
+    double supcon;       /* supcon_weight × supervised contrastive loss */
+    double mi;           /* mi_weight × CLUB bound */
+    double mi_estimator; /* the estimator's own loss before its step */
 };
 
 /* Checks the configuration and declares every tensor with its SPEC §3 name and shape.
@@ -70,6 +140,25 @@ int model_init(struct model *m, const struct model_config *cfg, const struct gra
 void model_free(struct model *m);
 /* PyTorch's default initialisation (SPEC §3, last paragraph) from the generator. */
 void model_init_weights(struct model *m, struct rng *r);
+/* Plans and (re)allocates the activation arena for batches of B windows of T frames.
+ * Nothing is allocated again while later batches are no larger. */
+int model_reserve(struct model *m, size_t B, size_t T, struct error *err);
+
+/* Forward pass. train: batch-statistics BatchNorm (running statistics updated,
+ * num_batches_tracked counted) and dropout masks drawn from r; else evaluation mode (r unused).
+ * Outputs in m->act: logits (B,NC), Z (B,512), s (B,64), signer_logits (B,NS) when the signer
+ * head exists. in->x must stay valid until model_backward. */
+void model_forward(struct model *m, const struct model_inputs *in, bool train, struct rng *r);
+
+/* Losses of SPEC §4 and the backward pass after a training-mode forward: zeroes the trained
+ * gradients, accumulates every gradient into m->pt.grad, and (with MI) takes the estimator's
+ * own Adam step in between as SPEC §4 orders it. Fills *out. */
+void model_backward(struct model *m, const struct model_inputs *in,
+                    const struct model_loss_config *lc, struct model_losses *out);
+
+/* Classification loss only (validation): weighted CE of the last forward's logits. */
+double model_class_loss(const struct model *m, const int *y, const float *class_weights);
+
 /* Signer statistics size S = 2C. */
 static inline size_t model_stats_size(const struct model_config *c) { return 2 * c->coords; }
 

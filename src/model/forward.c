@@ -1,0 +1,479 @@
+/* forward.c — SignSTGCN's forward and backward passes (SPEC §3–§4) over the layer kernels of
+ * src/nn and the losses of src/train/losses.c.
+ *
+ * Data flow for one batch (N = B·T·J rows, channels last):
+ *   x (B,T,J,C) → 3 × [gc.lin → graph aggregation → temporal conv → BatchNorm → + residual
+ *   → ReLU → Dropout] → mean over joints (B,T,128) → attention with the signer embedding
+ *   s = signer_enc(stats) → bidirectional GRU → Z (B,512) → cls_head → logits;
+ *   Z → gradient reversal → signer_head → signer logits;  Z (detached) → mi.net → q(y|Z).
+ *
+ * Memory: every activation the backward needs lives in the arena planned by model_reserve()
+ * for the batch shape, so a training step allocates nothing. The backward walks the same path
+ * in reverse with a handful of scratch buffers that are reused layer after layer:
+ *   dA = dY (upstream), dB = d(dropout in), dC = d(pre-ReLU sum), dB again = dTC,
+ *   dD = dG, dH = d(gc.lin out), dA again = dX (becomes the next layer's dY).
+ * Every backward kernel ADDS into its outputs, so scratch is zeroed right before use.
+ *
+ * Dropout happens in place on the ReLU output; ReLU's backward then tests the dropped-out
+ * output, which is positive exactly where the ReLU output is positive and kept (elsewhere the
+ * dropout gradient is already zero), so no second copy is needed.
+ */
+#include <string.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "model/model.h"
+#include "nn/activation.h"
+#include "nn/attention.h"
+#include "nn/batchnorm.h"
+#include "nn/gconv.h"
+#include "nn/gelu.h"
+#include "nn/grad_reverse.h"
+#include "nn/gru.h"
+#include "nn/joint_mean.h"
+#include "nn/layernorm.h"
+#include "nn/linear.h"
+#include "nn/tconv.h"
+#include "train/adam.h"
+#include "train/losses.h"
+
+#define LN_EPS 1e-5f
+
+static struct attention_shape attn_shape(const struct model *m, size_t B, size_t T)
+{
+    struct attention_shape sh = {.B = B, .T = T, .E = MODEL_E, .heads = MODEL_HEADS,
+                                 .S = MODEL_SIGNER, .film = m->cfg.attn == ATTN_FILM};
+    return sh;
+}
+
+static struct gru_shape gru_shape_of(size_t B, size_t T)
+{
+    struct gru_shape sh = {.B = B, .T = T, .E = MODEL_E, .G = MODEL_G};
+    return sh;
+}
+
+/* ---- arena planning ------------------------------------------------------------------ */
+
+struct planner {
+    unsigned char *base; /* NULL while measuring */
+    size_t off;
+};
+
+static void *take(struct planner *p, size_t count, size_t elem)
+{
+    size_t bytes = (count * elem + 63) & ~(size_t)63;
+    void *ptr = p->base ? p->base + p->off : NULL;
+    p->off += bytes;
+    return ptr;
+}
+
+#define TAKE_F(p, n) ((float *)take((p), (n), sizeof(float)))
+#define TAKE_U8(p, n) ((uint8_t *)take((p), (n), 1))
+
+static void plan(struct model *m, struct planner *p, size_t B, size_t T)
+{
+    struct model_acts *a = &m->act;
+    const size_t J = m->cfg.num_joints, K = m->graph->K, N = B * T * J, S = 2 * m->cfg.coords;
+    const size_t NC = m->cfg.num_classes, NS = m->cfg.num_signers;
+    size_t tconv_ws = 0;
+    for (int l = 0; l < MODEL_LAYERS; l++) {
+        const struct model_layer_idx *L = &m->idx.layer[l];
+        struct model_layer_acts *la = &a->layer[l];
+        la->H = TAKE_F(p, N * K * L->out);
+        la->G = TAKE_F(p, N * L->out);
+        la->TC = TAKE_F(p, N * L->out);
+        la->R = L->res_w >= 0 ? TAKE_F(p, N * L->out) : NULL;
+        la->Y = TAKE_F(p, N * L->out);
+        la->mask = TAKE_U8(p, N * L->out);
+        la->bn_mean = TAKE_F(p, L->out);
+        la->bn_invstd = TAKE_F(p, L->out);
+        size_t w = tconv_workspace_floats(L->out, L->out);
+        if (w > tconv_ws) tconv_ws = w;
+    }
+    struct attention_shape ash = attn_shape(m, B, T);
+    struct gru_shape gsh = gru_shape_of(B, T);
+    a->Hm = TAKE_F(p, B * T * MODEL_E);
+    a->senc_ln = TAKE_F(p, B * S);
+    a->senc_mean = TAKE_F(p, B);
+    a->senc_rstd = TAKE_F(p, B);
+    a->senc_h = TAKE_F(p, B * 128);
+    a->s = TAKE_F(p, B * MODEL_SIGNER);
+    a->Hatt = TAKE_F(p, B * T * MODEL_E);
+    a->attn_ws = TAKE_F(p, attention_workspace_size(&ash));
+    a->gru_ws = TAKE_F(p, gru_workspace_size(&gsh));
+    a->tconv_ws = TAKE_F(p, tconv_ws);
+    a->supcon_ws = TAKE_F(p, supcon_workspace_size(B, MODEL_Z));
+    a->Z = TAKE_F(p, B * MODEL_Z);
+    a->cls_ln = TAKE_F(p, B * MODEL_Z);
+    a->cls_mean = TAKE_F(p, B);
+    a->cls_rstd = TAKE_F(p, B);
+    a->cls_u = TAKE_F(p, B * MODEL_Z);
+    a->cls_v = TAKE_F(p, B * MODEL_Z);
+    a->cls_mask = TAKE_U8(p, B * MODEL_Z);
+    a->logits = TAKE_F(p, B * NC);
+    a->sh_ln = TAKE_F(p, B * MODEL_Z);
+    a->sh_mean = TAKE_F(p, B);
+    a->sh_rstd = TAKE_F(p, B);
+    a->sh_h = TAKE_F(p, B * 256);
+    a->sh_mask = TAKE_U8(p, B * 256);
+    a->signer_logits = TAKE_F(p, B * (NS ? NS : 1));
+    size_t H = m->cfg.use_mi ? m->cfg.mi_hidden : 1;
+    a->mi_a0 = TAKE_F(p, B * H);
+    a->mi_a1 = TAKE_F(p, B * H);
+    a->mi_q = TAKE_F(p, B * (NS ? NS : 1));
+    a->dA = TAKE_F(p, N * 128);
+    a->dB = TAKE_F(p, N * 128);
+    a->dC = TAKE_F(p, N * 128);
+    a->dD = TAKE_F(p, N * 128);
+    a->dH = TAKE_F(p, N * K * 128);
+    a->dHm = TAKE_F(p, B * T * MODEL_E);
+    a->dHatt = TAKE_F(p, B * T * MODEL_E);
+    a->dZ = TAKE_F(p, B * MODEL_Z);
+    a->dZs = TAKE_F(p, B * MODEL_Z);
+    a->ds = TAKE_F(p, B * MODEL_SIGNER);
+    const size_t hmax = H > MODEL_Z ? H : MODEL_Z; /* head scratch also serves mi.net */
+    a->dh1 = TAKE_F(p, B * hmax);
+    a->dh2 = TAKE_F(p, B * hmax);
+    a->dh3 = TAKE_F(p, B * hmax);
+    a->dlogits = TAKE_F(p, B * NC);
+    a->dsig = TAKE_F(p, B * (NS ? NS : 1));
+    a->dln_s = TAKE_F(p, B * S);
+    a->dsenc_h = TAKE_F(p, B * 128);
+    a->dsenc_h2 = TAKE_F(p, B * 128);
+    a->B = B;
+    a->T = T;
+}
+
+int model_reserve(struct model *m, size_t B, size_t T, struct error *err)
+{
+    if (B == 0 || T == 0) return error_set(err, "model_reserve: empty batch (B=%zu, T=%zu)", B, T);
+    struct planner p = {NULL, 0};
+    plan(m, &p, B, T);
+    if (p.off > m->arena_bytes) {
+        sg_free(m->arena);
+        m->arena = sg_aligned_calloc(p.off, 1, "activation arena", err);
+        if (!m->arena) {
+            m->arena_bytes = 0;
+            return -1;
+        }
+        m->arena_bytes = p.off;
+    }
+    p.base = m->arena;
+    p.off = 0;
+    plan(m, &p, B, T);
+    return 0;
+}
+
+/* ---- forward -------------------------------------------------------------------------- */
+
+#define P(idx) ((idx) >= 0 ? params_data(&m->pt, (idx)) : NULL)
+#define D(idx) ((idx) >= 0 ? params_grad(&m->pt, (idx)) : NULL)
+
+static struct attention_params attn_params(struct model *m)
+{
+    const struct model_idx *x = &m->idx;
+    struct attention_params ap = {P(x->q_w), P(x->k_w), P(x->v_w), P(x->o_w),
+                                  P(x->ks_w), P(x->ks_b), P(x->vs_w), P(x->vs_b),
+                                  P(x->kb_w), P(x->kb_b), P(x->vb_w), P(x->vb_b)};
+    return ap;
+}
+
+static struct gru_params gru_params_of(struct model *m)
+{
+    struct gru_params gp;
+    for (int d = 0; d < 2; d++) {
+        gp.dir[d].w_ih = P(m->idx.gru_wih[d]);
+        gp.dir[d].w_hh = P(m->idx.gru_whh[d]);
+        gp.dir[d].b_ih = P(m->idx.gru_bih[d]);
+        gp.dir[d].b_hh = P(m->idx.gru_bhh[d]);
+    }
+    return gp;
+}
+
+/* The MI estimator q(y|Z): Linear → ReLU → Linear → ReLU → Linear, on Z (B,512). */
+static void mi_forward(struct model *m, size_t B)
+{
+    struct model_acts *a = &m->act;
+    const struct model_idx *x = &m->idx;
+    const size_t H = m->cfg.mi_hidden, NS = m->cfg.num_signers;
+    linear_forward(a->mi_a0, a->Z, P(x->mi_l0_w), P(x->mi_l0_b), B, MODEL_Z, H);
+    relu_forward(a->mi_a0, a->mi_a0, B * H);
+    linear_forward(a->mi_a1, a->mi_a0, P(x->mi_l1_w), P(x->mi_l1_b), B, H, H);
+    relu_forward(a->mi_a1, a->mi_a1, B * H);
+    linear_forward(a->mi_q, a->mi_a1, P(x->mi_l2_w), P(x->mi_l2_b), B, H, NS);
+}
+
+/* Backward of the estimator from dq (B,NS). with_params: accumulate the estimator's own
+ * gradients; dZ (B,512) may be NULL. Scratch: dh1, dh2 (B,H ≤ 512 floats each row). */
+static void mi_backward(struct model *m, size_t B, const float *dq, float *dZ, bool with_params)
+{
+    struct model_acts *a = &m->act;
+    const struct model_idx *x = &m->idx;
+    const size_t H = m->cfg.mi_hidden, NS = m->cfg.num_signers;
+    float *d1 = a->dh1, *d0 = a->dh2;
+    memset(d1, 0, B * H * sizeof(float));
+    linear_backward(d1, with_params ? D(x->mi_l2_w) : NULL, with_params ? D(x->mi_l2_b) : NULL,
+                    dq, a->mi_a1, P(x->mi_l2_w), B, H, NS);
+    memset(d0, 0, B * H * sizeof(float));
+    relu_backward(d0, d1, a->mi_a1, B * H);
+    memset(d1, 0, B * H * sizeof(float));
+    linear_backward(d1, with_params ? D(x->mi_l1_w) : NULL, with_params ? D(x->mi_l1_b) : NULL,
+                    d0, a->mi_a0, P(x->mi_l1_w), B, H, H);
+    memset(d0, 0, B * H * sizeof(float));
+    relu_backward(d0, d1, a->mi_a0, B * H);
+    linear_backward(dZ, with_params ? D(x->mi_l0_w) : NULL, with_params ? D(x->mi_l0_b) : NULL,
+                    d0, a->Z, P(x->mi_l0_w), B, MODEL_Z, H);
+}
+
+void model_forward(struct model *m, const struct model_inputs *in, bool train, struct rng *r)
+{
+    struct model_acts *a = &m->act;
+    const struct model_idx *x = &m->idx;
+    const size_t B = in->B, T = in->T, J = m->cfg.num_joints, N = B * T * J;
+    const size_t K = m->graph->K, S = 2 * m->cfg.coords;
+    const float p = train ? m->cfg.dropout : 0.0f;
+    CHECK(a->B == B && a->T == T);
+    a->x = in->x;
+    a->train = train;
+
+    const float *X = in->x;
+    for (int l = 0; l < MODEL_LAYERS; l++) {
+        const struct model_layer_idx *L = &x->layer[l];
+        struct model_layer_acts *la = &a->layer[l];
+        const size_t cin = L->in, out = L->out, n = N * out;
+        linear_forward(la->H, X, P(L->gc_w), P(L->gc_b), N, cin, K * out);
+        gconv_forward(la->G, la->H, m->graph, B * T, out);
+        tconv_forward(la->TC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, out, out, L->dilation);
+        if (train) {
+            batchnorm_forward_train(la->Y, la->bn_mean, la->bn_invstd, P(L->bn_mean),
+                                    P(L->bn_var), la->TC, P(L->bn_w), P(L->bn_b), N, out,
+                                    BATCHNORM_MOMENTUM, BATCHNORM_EPS);
+            m->bn_batches[l]++;
+        } else {
+            batchnorm_forward_eval(la->Y, la->TC, P(L->bn_w), P(L->bn_b), P(L->bn_mean),
+                                   P(L->bn_var), N, out, BATCHNORM_EPS);
+        }
+        if (la->R) {
+            linear_forward(la->R, X, P(L->res_w), P(L->res_b), N, cin, out);
+            residual_forward(la->Y, la->Y, la->R, n);
+        } else {
+            residual_forward(la->Y, la->Y, X, n);
+        }
+        relu_forward(la->Y, la->Y, n);
+        if (p > 0.0f) {
+            dropout_draw_mask(la->mask, n, p, r);
+            dropout_forward(la->Y, la->Y, la->mask, n, p);
+        }
+        X = la->Y;
+    }
+    joint_mean_forward(a->Hm, X, B * T, J, MODEL_E);
+
+    layernorm_forward(a->senc_ln, a->senc_mean, a->senc_rstd, in->stats, P(x->senc_ln_w),
+                      P(x->senc_ln_b), B, S, LN_EPS);
+    linear_forward(a->senc_h, a->senc_ln, P(x->senc_l1_w), P(x->senc_l1_b), B, S, 128);
+    relu_forward(a->senc_h, a->senc_h, B * 128);
+    linear_forward(a->s, a->senc_h, P(x->senc_l2_w), P(x->senc_l2_b), B, 128, MODEL_SIGNER);
+
+    struct attention_shape ash = attn_shape(m, B, T);
+    struct attention_params ap = attn_params(m);
+    attention_forward(a->Hatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
+    struct gru_shape gsh = gru_shape_of(B, T);
+    struct gru_params gp = gru_params_of(m);
+    gru_forward(a->Z, a->Hatt, &gp, &gsh, a->gru_ws);
+
+    layernorm_forward(a->cls_ln, a->cls_mean, a->cls_rstd, a->Z, P(x->cls_ln_w), P(x->cls_ln_b),
+                      B, MODEL_Z, LN_EPS);
+    linear_forward(a->cls_u, a->cls_ln, P(x->cls_l1_w), P(x->cls_l1_b), B, MODEL_Z, MODEL_Z);
+    gelu_forward(a->cls_v, a->cls_u, B * MODEL_Z);
+    if (p > 0.0f) {
+        dropout_draw_mask(a->cls_mask, B * MODEL_Z, p, r);
+        dropout_forward(a->cls_v, a->cls_v, a->cls_mask, B * MODEL_Z, p);
+    }
+    linear_forward(a->logits, a->cls_v, P(x->cls_l2_w), P(x->cls_l2_b), B, MODEL_Z,
+                   m->cfg.num_classes);
+
+    if (m->cfg.signer_head) {
+        /* gradient reversal is the identity going forward */
+        layernorm_forward(a->sh_ln, a->sh_mean, a->sh_rstd, a->Z, P(x->sh_ln_w), P(x->sh_ln_b),
+                          B, MODEL_Z, LN_EPS);
+        linear_forward(a->sh_h, a->sh_ln, P(x->sh_l1_w), P(x->sh_l1_b), B, MODEL_Z, 256);
+        relu_forward(a->sh_h, a->sh_h, B * 256);
+        if (p > 0.0f) {
+            dropout_draw_mask(a->sh_mask, B * 256, p, r);
+            dropout_forward(a->sh_h, a->sh_h, a->sh_mask, B * 256, p);
+        }
+        linear_forward(a->signer_logits, a->sh_h, P(x->sh_l2_w), P(x->sh_l2_b), B, 256,
+                       m->cfg.num_signers);
+    }
+}
+
+double model_class_loss(const struct model *m, const int *y, const float *class_weights)
+{
+    return cross_entropy_loss(NULL, m->act.logits, y, class_weights, m->act.B,
+                              m->cfg.num_classes, 1.0f);
+}
+
+/* ---- backward ------------------------------------------------------------------------- */
+
+static void zero(float *p, size_t n) { memset(p, 0, n * sizeof(float)); }
+
+void model_backward(struct model *m, const struct model_inputs *in,
+                    const struct model_loss_config *lc, struct model_losses *out)
+{
+    struct model_acts *a = &m->act;
+    const struct model_idx *x = &m->idx;
+    const size_t B = in->B, T = in->T, J = m->cfg.num_joints, N = B * T * J;
+    const size_t K = m->graph->K, S = 2 * m->cfg.coords, NC = m->cfg.num_classes;
+    const size_t NS = m->cfg.num_signers;
+    const float p = a->train ? m->cfg.dropout : 0.0f;
+    CHECK(a->B == B && a->T == T && a->x == in->x);
+    memset(out, 0, sizeof *out);
+    params_zero_grad(&m->pt, PARAM_TRAINED);
+
+    /* Losses on Z's heads, gradients into dZ. */
+    zero(a->dZ, B * MODEL_Z);
+    zero(a->dlogits, B * NC);
+    out->cls = cross_entropy_loss(a->dlogits, a->logits, in->y, lc->class_weights, B, NC, 1.0f);
+
+    /* cls_head backward */
+    zero(a->dh1, B * MODEL_Z);
+    linear_backward(a->dh1, D(x->cls_l2_w), D(x->cls_l2_b), a->dlogits, a->cls_v, P(x->cls_l2_w),
+                    B, MODEL_Z, NC);
+    float *dv = a->dh1;
+    if (p > 0.0f) {
+        zero(a->dh2, B * MODEL_Z);
+        dropout_backward(a->dh2, a->dh1, a->cls_mask, B * MODEL_Z, p);
+        dv = a->dh2;
+    }
+    zero(a->dh3, B * MODEL_Z);
+    gelu_backward(a->dh3, dv, a->cls_u, B * MODEL_Z);
+    zero(a->dh1, B * MODEL_Z);
+    linear_backward(a->dh1, D(x->cls_l1_w), D(x->cls_l1_b), a->dh3, a->cls_ln, P(x->cls_l1_w), B,
+                    MODEL_Z, MODEL_Z);
+    layernorm_backward(a->dZ, D(x->cls_ln_w), D(x->cls_ln_b), a->dh1, a->Z, a->cls_mean,
+                       a->cls_rstd, P(x->cls_ln_w), B, MODEL_Z);
+
+    if (m->cfg.signer_head) {
+        zero(a->dsig, B * NS);
+        double ce = cross_entropy_loss(a->dsig, a->signer_logits, in->signer, NULL, B, NS,
+                                       lc->signer_loss_weight);
+        out->adv = (double)lc->signer_loss_weight * ce;
+        zero(a->dh1, B * 256);
+        linear_backward(a->dh1, D(x->sh_l2_w), D(x->sh_l2_b), a->dsig, a->sh_h, P(x->sh_l2_w), B,
+                        256, NS);
+        float *dh = a->dh1;
+        if (p > 0.0f) {
+            zero(a->dh2, B * 256);
+            dropout_backward(a->dh2, a->dh1, a->sh_mask, B * 256, p);
+            dh = a->dh2;
+        }
+        zero(a->dh3, B * 256);
+        relu_backward(a->dh3, dh, a->sh_h, B * 256);
+        zero(a->dh1, B * MODEL_Z);
+        linear_backward(a->dh1, D(x->sh_l1_w), D(x->sh_l1_b), a->dh3, a->sh_ln, P(x->sh_l1_w), B,
+                        MODEL_Z, 256);
+        zero(a->dZs, B * MODEL_Z);
+        layernorm_backward(a->dZs, D(x->sh_ln_w), D(x->sh_ln_b), a->dh1, a->Z, a->sh_mean,
+                           a->sh_rstd, P(x->sh_ln_w), B, MODEL_Z);
+        grad_reverse_backward(a->dZ, a->dZs, B * MODEL_Z, lc->lambda_grl);
+    }
+
+    if (lc->supcon) {
+        double sc = supcon_loss(a->dZ, a->Z, in->y, B, MODEL_Z, lc->supcon_temp,
+                                lc->supcon_weight, a->supcon_ws);
+        out->supcon = (double)lc->supcon_weight * sc;
+    }
+
+    if (m->cfg.use_mi) {
+        /* 1. the estimator's step on −mean log q(y|Z) with Z detached */
+        params_zero_grad(&m->pt, PARAM_MI);
+        mi_forward(m, B);
+        zero(a->dsig, B * NS);
+        out->mi_estimator = club_estimator_loss(a->dsig, a->mi_q, in->signer, B, NS, 1.0f);
+        mi_backward(m, B, a->dsig, NULL, true);
+        adam_step(m->pt.data, m->pt.grad, m->pt.m, m->pt.v, m->pt.kind_begin[PARAM_MI],
+                  m->pt.kind_end[PARAM_MI], lc->mi_adam, lc->mi_step);
+        /* 2. the bound with the updated, frozen estimator, into dZ */
+        mi_forward(m, B);
+        zero(a->dsig, B * NS);
+        double bound = club_bound(a->dsig, a->mi_q, in->signer, B, NS, lc->mi_weight);
+        out->mi = (double)lc->mi_weight * bound;
+        mi_backward(m, B, a->dsig, a->dZ, false);
+    }
+    out->total = out->cls + out->adv + out->supcon + out->mi;
+
+    /* GRU, attention, signer encoder */
+    struct gru_shape gsh = gru_shape_of(B, T);
+    struct gru_params gp = gru_params_of(m);
+    struct gru_grads gg;
+    for (int d = 0; d < 2; d++) {
+        gg.dir[d].w_ih = D(x->gru_wih[d]);
+        gg.dir[d].w_hh = D(x->gru_whh[d]);
+        gg.dir[d].b_ih = D(x->gru_bih[d]);
+        gg.dir[d].b_hh = D(x->gru_bhh[d]);
+    }
+    zero(a->dHatt, B * T * MODEL_E);
+    gru_backward(a->dHatt, &gg, a->dZ, a->Hatt, &gp, &gsh, a->gru_ws);
+
+    struct attention_shape ash = attn_shape(m, B, T);
+    struct attention_params ap = attn_params(m);
+    struct attention_grads ag = {D(x->q_w), D(x->k_w), D(x->v_w), D(x->o_w),
+                                 D(x->ks_w), D(x->ks_b), D(x->vs_w), D(x->vs_b),
+                                 D(x->kb_w), D(x->kb_b), D(x->vb_w), D(x->vb_b)};
+    zero(a->dHm, B * T * MODEL_E);
+    zero(a->ds, B * MODEL_SIGNER);
+    attention_backward(a->dHm, a->ds, &ag, a->dHatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
+
+    zero(a->dsenc_h, B * 128);
+    linear_backward(a->dsenc_h, D(x->senc_l2_w), D(x->senc_l2_b), a->ds, a->senc_h,
+                    P(x->senc_l2_w), B, 128, MODEL_SIGNER);
+    zero(a->dsenc_h2, B * 128);
+    relu_backward(a->dsenc_h2, a->dsenc_h, a->senc_h, B * 128);
+    zero(a->dln_s, B * S);
+    linear_backward(a->dln_s, D(x->senc_l1_w), D(x->senc_l1_b), a->dsenc_h2, a->senc_ln,
+                    P(x->senc_l1_w), B, S, 128);
+    layernorm_backward(NULL, D(x->senc_ln_w), D(x->senc_ln_b), a->dln_s, in->stats, a->senc_mean,
+                       a->senc_rstd, P(x->senc_ln_w), B, S);
+
+    /* backbone, last layer first; dY of the last layer from the mean over joints */
+    float *dY = a->dA;
+    zero(dY, N * MODEL_E);
+    joint_mean_backward(dY, a->dHm, B * T, J, MODEL_E);
+    for (int l = MODEL_LAYERS - 1; l >= 0; l--) {
+        const struct model_layer_idx *L = &x->layer[l];
+        struct model_layer_acts *la = &a->layer[l];
+        const size_t cin = L->in, outc = L->out, n = N * outc;
+        const float *X = l > 0 ? a->layer[l - 1].Y : a->x;
+        const float *dDrop = dY;
+        if (p > 0.0f) {
+            zero(a->dB, n);
+            dropout_backward(a->dB, dY, la->mask, n, p);
+            dDrop = a->dB;
+        }
+        float *dS = a->dC;
+        zero(dS, n);
+        relu_backward(dS, dDrop, la->Y, n);
+        float *dTC = a->dB;
+        zero(dTC, n);
+        if (a->train)
+            batchnorm_backward_train(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
+                                     la->bn_mean, la->bn_invstd, N, outc);
+        else
+            batchnorm_backward_eval(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
+                                    P(L->bn_mean), P(L->bn_var), N, outc, BATCHNORM_EPS);
+        float *dG = a->dD;
+        zero(dG, n);
+        tconv_backward(dG, D(L->tconv_w), dTC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, outc,
+                       outc, L->dilation);
+        zero(a->dH, N * K * outc);
+        gconv_backward(a->dH, dG, m->graph, B * T, outc);
+        float *dX = l > 0 ? a->dA : NULL; /* dY (= dA) is no longer needed */
+        if (dX) zero(dX, N * cin);
+        linear_backward(dX, D(L->gc_w), D(L->gc_b), a->dH, X, P(L->gc_w), N, cin, K * outc);
+        if (la->R)
+            linear_backward(dX, D(L->res_w), D(L->res_b), dS, X, P(L->res_w), N, cin, outc);
+        else if (dX)
+            residual_backward(dX, NULL, dS, n);
+        dY = dX;
+    }
+}
