@@ -3,9 +3,11 @@
  * scale-and-add semantics, the edge cases of SPEC §4 (no anchor, singletons), repeatability,
  * and parity with PyTorch (tests/fixtures/heads/losses.npz, tools/make_heads_fixtures.py). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_npz.h"
 #include "gradcheck.h"
 #include "testutil.h"
 #include "train/losses.h"
@@ -196,6 +198,85 @@ static void test_club(void **state)
     assert_true(fabs(club_estimator_loss(de, c.logits, c.y, CB, CK, 1.0f) + pos / CB) < 1e-9);
 }
 
+/* ---- parity with PyTorch ---------------------------------------------------------------- */
+
+enum { PB = 8, PK = 5, PD = 16, PNS = 4 };
+
+static void labels_of(struct npz *z, const char *name, int *y, size_t n)
+{
+    float f[PB];
+    fx_read_into(z, name, f, n);
+    for (size_t i = 0; i < n; i++) y[i] = (int)f[i];
+}
+
+static double scalar_of(struct npz *z, const char *name)
+{
+    float v;
+    fx_read_into(z, name, &v, 1);
+    return (double)v;
+}
+
+/* PyTorch computes the loss in float32: compare within 1e-5 relative of float rounding. */
+static void expect_loss(double got, double want, const char *what)
+{
+    if (!(fabs(got - want) <= 1e-5 * fabs(want) + 1e-6))
+        fail_msg("%s: got %.9g, expected %.9g", what, got, want);
+}
+
+static void test_losses_parity(void **state)
+{
+    (void)state;
+    struct npz z;
+    fx_open(&z, "heads/losses.npz");
+    float logits[PB * PK], w[PK], want[PB * PD], d[PB * PD];
+    int y[PB];
+    fx_read_into(&z, "ce_logits", logits, PB * PK);
+    fx_read_into(&z, "ce_w", w, PK);
+    labels_of(&z, "ce_y", y, PB);
+    memset(d, 0, sizeof d);
+    expect_loss(cross_entropy_loss(d, logits, y, NULL, PB, PK, 1.0f), scalar_of(&z, "ce_loss"),
+                "ce_loss");
+    fx_read_into(&z, "d_ce_logits", want, PB * PK);
+    assert_close_f32(d, want, PB * PK, 1e-5, 1e-7, "d_ce_logits");
+    memset(d, 0, sizeof d);
+    expect_loss(cross_entropy_loss(d, logits, y, w, PB, PK, 1.0f), scalar_of(&z, "wce_loss"),
+                "wce_loss");
+    fx_read_into(&z, "d_wce_logits", want, PB * PK);
+    assert_close_f32(d, want, PB * PK, 1e-5, 1e-7, "d_wce_logits");
+
+    static const char *const tags[3] = {"a", "b", "c"};
+    float Z[PB * PD], ws[PB * PD + PB * PB + PB];
+    char name[64];
+    for (int k = 0; k < 3; k++) {
+        snprintf(name, sizeof name, "sc_%s_Z", tags[k]);
+        fx_read_into(&z, name, Z, PB * PD);
+        snprintf(name, sizeof name, "sc_%s_y", tags[k]);
+        labels_of(&z, name, y, PB);
+        memset(d, 0, sizeof d);
+        double L = supcon_loss(d, Z, y, PB, PD, 0.07f, 1.0f, ws);
+        snprintf(name, sizeof name, "sc_%s_loss", tags[k]);
+        expect_loss(L, scalar_of(&z, name), name);
+        snprintf(name, sizeof name, "d_sc_%s_Z", tags[k]);
+        fx_read_into(&z, name, want, PB * PD);
+        /* atol 1e-6: these gradients are O(1) sums of exp(s/0.07) terms, float32 in PyTorch. */
+        assert_close_f32(d, want, PB * PD, 1e-5, 1e-6, name);
+    }
+
+    float cl[PB * PNS];
+    fx_read_into(&z, "club_logits", cl, PB * PNS);
+    labels_of(&z, "club_y", y, PB);
+    memset(d, 0, sizeof d);
+    expect_loss(club_bound(d, cl, y, PB, PNS, 1.0f), scalar_of(&z, "club_bound"), "club_bound");
+    fx_read_into(&z, "d_club_logits", want, PB * PNS);
+    assert_close_f32(d, want, PB * PNS, 1e-5, 1e-7, "d_club_logits");
+    memset(d, 0, sizeof d);
+    expect_loss(club_estimator_loss(d, cl, y, PB, PNS, 1.0f), scalar_of(&z, "club_est"),
+                "club_est");
+    fx_read_into(&z, "d_club_est_logits", want, PB * PNS);
+    assert_close_f32(d, want, PB * PNS, 1e-5, 1e-7, "d_club_est_logits");
+    npz_close(&z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +284,7 @@ int main(void)
         cmocka_unit_test(test_cross_entropy_gradcheck),
         cmocka_unit_test(test_supcon),
         cmocka_unit_test(test_club),
+        cmocka_unit_test(test_losses_parity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

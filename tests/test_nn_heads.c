@@ -6,9 +6,11 @@
  * tools/make_heads_fixtures.py into tests/fixtures/heads/), and two runs bit-identical.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fixture_npz.h"
 #include "gradcheck.h"
 #include "nn/attention.h"
 #include "nn/gelu.h"
@@ -478,6 +480,108 @@ static void test_gru_bit_identical(void **state)
     gru_free_ctx(&b);
 }
 
+/* ---- parity with PyTorch (tests/fixtures/heads, tools/make_heads_fixtures.py) ----------- */
+
+/* Compares a C result with the fixture member `name` (same element count). */
+static void fx_expect(struct npz *z, const char *name, const float *got, size_t n, double rtol,
+                      double atol)
+{
+    float *want = fx_read(z, name, n);
+    assert_close_f32(got, want, n, rtol, atol, name);
+    free(want);
+}
+
+static void test_layernorm_gelu_parity(void **state)
+{
+    (void)state;
+    enum { N = 5, D = 512 };
+    struct npz z;
+    fx_open(&z, "heads/layernorm.npz");
+    float *x = fx_read(&z, "x", N * D), *w = fx_read(&z, "weight", D);
+    float *b = fx_read(&z, "bias", D), *dy = fx_read(&z, "dout", N * D);
+    float *y = falloc(N * D), *dx = falloc(N * D), *dw = falloc(D), *db = falloc(D);
+    float mean[N], rstd[N];
+    layernorm_forward(y, mean, rstd, x, w, b, N, D, 1e-5f);
+    layernorm_backward(dx, dw, db, dy, x, mean, rstd, w, N, D);
+    fx_expect(&z, "out", y, N * D, 1e-5, 1e-6);
+    fx_expect(&z, "d_x", dx, N * D, 1e-5, 1e-6);
+    fx_expect(&z, "d_weight", dw, D, 1e-5, 1e-6);
+    fx_expect(&z, "d_bias", db, D, 1e-5, 1e-6);
+    npz_close(&z);
+    free(x);
+    fx_open(&z, "heads/gelu.npz");
+    x = fx_read(&z, "x", N * D);
+    memset(dx, 0, N * D * sizeof *dx);
+    gelu_forward(y, x, N * D);
+    gelu_backward(dx, dy, x, N * D);
+    fx_expect(&z, "out", y, N * D, 1e-5, 1e-6);
+    fx_expect(&z, "d_x", dx, N * D, 1e-5, 1e-6);
+    npz_close(&z);
+    free(x);
+    free(w);
+    free(b);
+    free(dy);
+    free(y);
+    free(dx);
+    free(dw);
+    free(db);
+}
+
+static void at_parity(bool film)
+{
+    struct npz z;
+    fx_open(&z, film ? "heads/attention_film.npz" : "heads/attention_bias.npz");
+    struct at_ctx c;
+    at_init(&c, 3, 9, 64, 2, 32, film, 1);
+    size_t NE = c.sh.B * c.sh.T * c.sh.E;
+    fx_read_into(&z, "H", c.H, NE);
+    fx_read_into(&z, "s", c.s, c.sh.B * c.sh.S);
+    fx_read_into(&z, "dout", c.up, NE);
+    for (size_t i = 0; i < AT_NP; i++)
+        if (c.par[i]) fx_read_into(&z, at_names[i], c.par[i], c.npar[i]);
+    at_fwd_bwd(&c, false);
+    fx_expect(&z, "out", c.out, NE, 1e-5, 1e-6);
+    fx_expect(&z, "d_H", c.dH, NE, 1e-5, 1e-6);
+    fx_expect(&z, "d_s", c.ds, c.sh.B * c.sh.S, 1e-5, 1e-6);
+    char name[64];
+    for (size_t i = 0; i < AT_NP; i++) {
+        if (!c.par[i]) continue;
+        snprintf(name, sizeof name, "d_%s", at_names[i]);
+        fx_expect(&z, name, c.grad[i], c.npar[i], 1e-5, 1e-6);
+    }
+    at_free(&c);
+    npz_close(&z);
+}
+
+static void test_attention_parity(void **state)
+{
+    (void)state;
+    at_parity(false);
+    at_parity(true);
+}
+
+static void test_gru_parity(void **state)
+{
+    (void)state;
+    struct npz z;
+    fx_open(&z, "heads/gru.npz");
+    struct gru_ctx c;
+    gru_init(&c, 3, 9, 64, 32, 1);
+    fx_read_into(&z, "X", c.X, 3 * 9 * 64);
+    fx_read_into(&z, "dout", c.up, 3 * 64);
+    for (size_t i = 0; i < 8; i++) fx_read_into(&z, gru_names[i], c.par[i], c.npar[i]);
+    gru_fwd_bwd(&c, false);
+    fx_expect(&z, "out", c.Z, 3 * 64, 1e-5, 1e-6);
+    fx_expect(&z, "d_X", c.dX, 3 * 9 * 64, 1e-5, 1e-6);
+    char name[64];
+    for (size_t i = 0; i < 8; i++) {
+        snprintf(name, sizeof name, "d_%s", gru_names[i]);
+        fx_expect(&z, name, c.grad[i], c.npar[i], 1e-5, 1e-6);
+    }
+    gru_free_ctx(&c);
+    npz_close(&z);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +597,9 @@ int main(void)
         cmocka_unit_test(test_gru_gradcheck),
         cmocka_unit_test(test_gru_matches_reference),
         cmocka_unit_test(test_gru_bit_identical),
+        cmocka_unit_test(test_layernorm_gelu_parity),
+        cmocka_unit_test(test_attention_parity),
+        cmocka_unit_test(test_gru_parity),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
