@@ -1,0 +1,59 @@
+/* batchnorm.h — BatchNorm2d over channels-last activations (SPEC §3.1), forward and backward.
+ *
+ * PyTorch: nn.BatchNorm2d(C) (eps 1e-5, momentum 0.1, affine) applied to (B,C,T,J); here on
+ * the (N = B·T·J, C) matrix of channels-last activations, statistics per channel over N.
+ *
+ *   training:   μ = mean_n X,  σ² = mean_n (X−μ)²  (biased, used to normalise)
+ *               Y = (X−μ)/√(σ²+eps)·γ + β
+ *               running_mean ← (1−m)·running_mean + m·μ
+ *               running_var  ← (1−m)·running_var  + m·σ²·N/(N−1)   (unbiased; N >= 2)
+ *   evaluation: Y = (X−running_mean)/√(running_var+eps)·γ + β
+ *
+ * num_batches_tracked is not touched here: the model adds 1 to it after each training-mode
+ * forward (PyTorch does that only because momentum may be None, which SPEC never uses; it is
+ * kept for state_dict compatibility). Conventions as linear.h: forward overwrites Y (Y may be X),
+ * backward ADDS into dX, dgamma and dbeta (any may be NULL). Statistics are accumulated in
+ * double over n in a fixed order, so they do not depend on the thread count.
+ */
+#ifndef SG_NN_BATCHNORM_H
+#define SG_NN_BATCHNORM_H
+
+#include <stddef.h>
+
+#define BATCHNORM_EPS 1e-5f
+#define BATCHNORM_MOMENTUM 0.1f
+
+/* Training mode. X, Y (N,C); gamma, beta (C); saves mean (C) and invstd = 1/√(σ²+eps) (C) for
+ * the backward, updates running_mean, running_var (C) in place (either may be NULL to skip). */
+void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *running_mean,
+                             float *running_var, const float *X, const float *gamma,
+                             const float *beta, size_t N, size_t C, float momentum, float eps);
+
+/* Training-mode backward with x̂ = (X−mean)·invstd, g = dY:
+ *   dbeta += Σ_n g;  dgamma += Σ_n g·x̂;
+ *   dX += γ·invstd·(g − Σ_n g/N − x̂·Σ_n g·x̂/N). */
+void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const float *dY,
+                              const float *X, const float *gamma, const float *mean,
+                              const float *invstd, size_t N, size_t C);
+
+/* Evaluation mode: the running statistics (C) normalise; nothing is updated. */
+void batchnorm_forward_eval(float *Y, const float *X, const float *gamma, const float *beta,
+                            const float *running_mean, const float *running_var, size_t N,
+                            size_t C, float eps);
+
+/* Evaluation-mode backward (an affine map): dbeta += Σ g; dgamma += Σ g·x̂;
+ * dX += g·γ/√(running_var+eps), with x̂ = (X−running_mean)/√(running_var+eps). */
+void batchnorm_backward_eval(float *dX, float *dgamma, float *dbeta, const float *dY,
+                             const float *X, const float *gamma, const float *running_mean,
+                             const float *running_var, size_t N, size_t C, float eps);
+
+/* Plain-loop versions (one thread, one channel at a time, two-pass statistics): the oracle. */
+void batchnorm_forward_train_ref(float *Y, float *mean, float *invstd, float *running_mean,
+                                 float *running_var, const float *X, const float *gamma,
+                                 const float *beta, size_t N, size_t C, float momentum,
+                                 float eps);
+void batchnorm_backward_train_ref(float *dX, float *dgamma, float *dbeta, const float *dY,
+                                  const float *X, const float *gamma, const float *mean,
+                                  const float *invstd, size_t N, size_t C);
+
+#endif
