@@ -284,6 +284,25 @@ static void test_crc_mismatch_is_read_error(void **state)
     free(path);
 }
 
+/* The zip is whole and its sizes agree with the .npy header, but the deflated stream
+ * ends early: found while streaming, reported as a truncated member. */
+static void test_short_stream_is_truncated_member(void **state)
+{
+    (void)state;
+    struct npz z;
+    struct error err;
+    char *path = fixture_dup("npz/short_stream.npz");
+    assert_int_equal(npz_open(&z, path, &err), 0);
+    assert_true(z.members[0].ok);
+    assert_int_equal(z.members[0].count, 64);
+    float buf[64];
+    assert_int_equal(npz_read_f32(&z, 0, buf, 64, &err), -1);
+    assert_has(err.msg, path);
+    assert_has(err.msg, "member 'pose.npy' is truncated: its data ends after 156 of 256 bytes");
+    npz_close(&z);
+    free(path);
+}
+
 static void test_read_count_and_index_checked(void **state)
 {
     (void)state;
@@ -444,6 +463,33 @@ static void test_writer_matches_np_save(void **state)
     }
     zip_discard(za);
     free(path);
+    tmpdir_remove(dir);
+    free(dir);
+}
+
+/* The same arrays give the same bytes (fixed timestamps), so outputs can be compared. */
+static void test_writer_is_deterministic(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_make();
+    float a[6] = {1, 2, 3, 4, 5, 6};
+    size_t sh[2] = {3, 2};
+    char *bytes[2];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        char *path = path_join(dir, k ? "b.npz" : "a.npz");
+        struct npz_writer w;
+        struct error err;
+        assert_int_equal(npz_writer_open(&w, path, true, &err), 0);
+        assert_int_equal(npz_writer_add_f32(&w, "x", 2, sh, a, &err), 0);
+        assert_int_equal(npz_writer_close(&w, &err), 0);
+        bytes[k] = read_bin(path, &len[k]);
+        free(path);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(bytes[0], bytes[1], len[0]);
+    free(bytes[0]);
+    free(bytes[1]);
     tmpdir_remove(dir);
     free(dir);
 }
@@ -612,11 +658,13 @@ int main(void)
         cmocka_unit_test(test_bad_headers),
         cmocka_unit_test(test_bad_archives),
         cmocka_unit_test(test_crc_mismatch_is_read_error),
+        cmocka_unit_test(test_short_stream_is_truncated_member),
         cmocka_unit_test(test_read_count_and_index_checked),
         cmocka_unit_test(test_open_buffer_and_every_truncation),
         cmocka_unit_test(test_writer_roundtrip_stored),
         cmocka_unit_test(test_writer_roundtrip_compressed),
         cmocka_unit_test(test_writer_matches_np_save),
+        cmocka_unit_test(test_writer_is_deterministic),
         cmocka_unit_test(test_writer_abort_and_failures_leave_nothing),
         cmocka_unit_test(test_alloc_failures_open_read),
         cmocka_unit_test(test_alloc_failures_writer),
