@@ -19,14 +19,21 @@ struct error;
 
 struct npz_member {
     char *name;        /* member name without the trailing ".npy" (e.g. "pose") */
-    bool ok;           /* header parsed and dtype is float16/32/64 */
-    char reason[160];  /* when !ok: what is wrong, e.g. "dtype '<c8' (expected float16/32/64)" */
+    bool ok;           /* readable: header parsed, dtype float16/32/64, sizes agree */
+    char reason[160];  /* when !ok: a phrase after "member 'x.npy' ", e.g.
+                          "has dtype '<c8' (expected float16/32/64)" */
     char descr[16];    /* numpy dtype descr as stored, e.g. "<f4", ">f8", "<f2" */
     bool fortran_order;
     int ndim;
     size_t shape[NPY_MAX_DIMS];
     size_t count;      /* product of shape */
     int version_major; /* npy format version */
+    /* private to npz.c: where the member is and how to convert it */
+    unsigned long long zip_index;
+    size_t data_offset; /* bytes of .npy header before the data */
+    size_t data_bytes;  /* count * element size */
+    int elem_size;      /* 2, 4 or 8 */
+    bool big_endian;
 };
 
 struct npz {
@@ -59,6 +66,7 @@ struct npz_writer {
     char *tmp_path;
     bool compress;
     int error; /* a failed add poisons the writer: close then fails */
+    size_t n_members;
 };
 int npz_writer_open(struct npz_writer *w, const char *path, bool compress, struct error *err);
 /* Adds a float32 array (C order, npy 1.0 header, little-endian "<f4"). */
