@@ -305,7 +305,7 @@ static struct v3 rest_pos(const struct synth_signer *sg, int side)
     float s = side ? 1.0f : -1.0f;
     if (sg->rest_on_lap) return v3_make(s * 0.35f, 2.0f, -0.5f);
     float reach = sg->upper_arm + sg->forearm;
-    return v3_make(s * 1.1f, 0.93f * reach, -0.05f);
+    return v3_make(s * 1.08f, 0.97f * reach, 0.05f);
 }
 
 static void state_rest(const struct synth_signer *sg, const struct segment *sgm, size_t t,
@@ -671,7 +671,7 @@ static void frame_build(struct video_ctx *vc, const struct fstate *canon, size_t
         float s = side ? 1.0f : -1.0f;
         struct v3 sh = side ? shl : shr;
         struct v3 wr = v3_add(hs[side].pos, sway);
-        struct v3 el = arm_ik(sh, &wr, sg->upper_arm, sg->forearm, v3_make(s * 0.6f, 1.0f, 0.4f));
+        struct v3 el = arm_ik(sh, &wr, sg->upper_arm, sg->forearm, v3_make(s * 0.5f, 0.6f, 0.8f));
         body[side ? 13 : 14] = el;
         body[side ? 15 : 16] = wr;
         hand_build(&hs[side], wr, el, sg->hand_size, side == 1, hand[side]);
@@ -1106,9 +1106,43 @@ int synth_write_dataset(const struct synth_config *cfg, const char *dir,
         labels = sg_malloc(n, sizeof(int), "synth: labels", err);
         if (!labels) rc = -1;
     }
-    for (size_t i = 0; rc == 0 && i < cfg->videos; i++) {
-        rc = write_video(&w, i, dir, labels + i * cfg->frames, &sum, err);
+    /* videos in parallel: each has its own generator and file, so the bytes do not depend
+     * on the thread count; the failure reported is the one of the lowest video index */
+    struct synth_summary *part = NULL;
+    if (rc == 0) {
+        part = sg_calloc(cfg->videos, sizeof *part, "synth: summaries", err);
+        if (!part) rc = -1;
     }
+    if (rc == 0) {
+        long first_bad = -1;
+        struct error bad_err;
+        long nv = (long)cfg->videos;
+#pragma omp parallel for schedule(dynamic, 1)
+        for (long i = 0; i < nv; i++) {
+            long seen;
+#pragma omp atomic read
+            seen = first_bad;
+            if (seen >= 0 && seen < i) continue;
+            struct error e;
+            if (write_video(&w, (size_t)i, dir, labels + (size_t)i * cfg->frames, &part[i], &e)) {
+#pragma omp critical(synth_fail)
+                if (first_bad < 0 || i < first_bad) {
+                    bad_err = e;
+                    first_bad = i;
+                }
+            }
+        }
+        if (first_bad >= 0) {
+            if (err) *err = bad_err;
+            rc = -1;
+        }
+        for (size_t i = 0; rc == 0 && i < cfg->videos; i++) {
+            sum.frames_total += part[i].frames_total;
+            sum.sign_instances += part[i].sign_instances;
+            sum.hand_frames_missing += part[i].hand_frames_missing;
+        }
+    }
+    free(part);
     if (rc == 0) rc = write_texts(&w, dir, labels, err);
     if (rc == 0) {
         sum.videos = cfg->videos;
