@@ -181,7 +181,8 @@ static void test_files_layout_and_annotations(void **state)
         struct synth_video v;
         assert_int_equal(synth_video_generate(&w, i, &v, &err), 0);
         float *buf = malloc(c.frames * 478 * 3 * sizeof(float));
-        assert_int_equal(npz_read_f32(&z, (size_t)npz_find(&z, "face"), buf, c.frames * 478 * 3, &err), 0);
+        size_t fi = (size_t)npz_find(&z, "face");
+        assert_int_equal(npz_read_f32(&z, fi, buf, c.frames * 478 * 3, &err), 0);
         assert_int_equal(memcmp(buf, v.face, c.frames * 478 * 3 * sizeof(float)), 0);
         free(buf);
         synth_video_free(&v);
@@ -264,6 +265,11 @@ static void dominant_wrist(const struct synth_video *v, bool left, size_t t, flo
     out[1] = (p[j * 4 + 1] - my) / d;
 }
 
+static bool in_frame(const float *xy)
+{
+    return xy[0] >= 0.0f && xy[0] <= 1.0f && xy[1] >= 0.0f && xy[1] <= 1.0f;
+}
+
 static float traj_dist(const struct instance *a, const struct instance *b)
 {
     float s = 0.0f;
@@ -307,7 +313,7 @@ static void test_data_properties(void **state)
             for (int j = 0; j < 33 * 4; j++) assert_true(isfinite(p[j]));
             for (int j = 0; j < 23; j++) {
                 pose_xy++;
-                pose_in += p[j * 4] >= 0 && p[j * 4] <= 1 && p[j * 4 + 1] >= 0 && p[j * 4 + 1] <= 1;
+                pose_in += in_frame(p + j * 4);
                 assert_true(p[j * 4 + 3] >= 0.0f && p[j * 4 + 3] <= 1.0f);
             }
             /* MediaPipe's sides: the signer's left shoulder is at the larger image x */
@@ -327,7 +333,7 @@ static void test_data_properties(void **state)
                 for (int k = 0; k < 63; k++) assert_true(isfinite(h[k]));
                 for (int k = 0; k < 21; k++) {
                     xy++;
-                    xy_in += h[k * 3] >= 0 && h[k * 3] <= 1 && h[k * 3 + 1] >= 0 && h[k * 3 + 1] <= 1;
+                    xy_in += in_frame(h + k * 3);
                 }
                 /* left_hand's wrist is the pose's left wrist (15), right_hand's is 16 */
                 int pj = side ? 15 : 16;
@@ -340,7 +346,7 @@ static void test_data_properties(void **state)
             if (!face_nan)
                 for (int k = 0; k < 478; k++) {
                     xy++;
-                    xy_in += f[k * 3] >= 0 && f[k * 3] <= 1 && f[k * 3 + 1] >= 0 && f[k * 3 + 1] <= 1;
+                    xy_in += in_frame(f + k * 3);
                 }
             if (v.label[t] >= 0) {
                 const float *dh = (left ? v.left_hand : v.right_hand) + t * 21 * 3;
@@ -449,7 +455,8 @@ static void test_data_properties(void **state)
 static void expect_usage(const char *const *argv, const char *needle)
 {
     struct cli_result r = run_cliv(argv);
-    if (r.exit_code != 2) fail_msg("%s %s: exit %d, stderr: %s", argv[0], argv[1], r.exit_code, r.err);
+    if (r.exit_code != 2)
+        fail_msg("%s %s: exit %d, stderr: %s", argv[0], argv[1], r.exit_code, r.err);
     if (needle && !strstr(r.err, needle)) fail_msg("stderr lacks '%s': %s", needle, r.err);
     cli_result_free(&r);
 }

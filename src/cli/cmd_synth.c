@@ -61,11 +61,13 @@ int cmd_synth(int argc, char **argv)
             cfg.videos = (size_t)n;
             break;
         case 's':
-            if (!cli_parse_long(CMD, "--signers", optarg, 1, SYNTH_MAX_SIGNERS, &n)) return CLI_USAGE;
+            if (!cli_parse_long(CMD, "--signers", optarg, 1, SYNTH_MAX_SIGNERS, &n))
+                return CLI_USAGE;
             cfg.signers = (size_t)n;
             break;
         case 'c':
-            if (!cli_parse_long(CMD, "--classes", optarg, 1, SYNTH_MAX_CLASSES, &n)) return CLI_USAGE;
+            if (!cli_parse_long(CMD, "--classes", optarg, 1, SYNTH_MAX_CLASSES, &n))
+                return CLI_USAGE;
             cfg.classes = (size_t)n;
             break;
         case 'f':

@@ -13,11 +13,13 @@
  * Sign classes. Class k has a dominant-wrist path, a Lissajous figure (circles in either
  * direction, figure-eights, taps, diagonals...) in ONE shared signing space in front of the
  * chest, so one frame's wrist position says little about the class: the order of positions
- * over time does. It also has a hand shape (finger curls, spread, thumb), a palm roll and
- * wrist flexion, and a role for the weak hand (stays at rest, mirrors the dominant hand, or
- * holds still as a base). Every instance varies: amplitude, centre offset, rotation, a
- * monotone time warp, duration (and the signer's speed), finger curls. Left-handed signers
- * perform the mirror image with the left hand, as signers do.
+ * over time does. Its hand starts in pose k of a pool of hand poses (finger curls, spread,
+ * thumb, palm roll, wrist flexion) and changes to pose k+1 (mod N) half way, so a single
+ * hand pose narrows the class to two. The weak hand stays at rest, mirrors the dominant
+ * hand, or holds still as a base (and is dropped in a quarter of the instances). Every
+ * instance varies: amplitude, centre offset, rotation, a monotone time warp, duration (and
+ * the signer's speed), finger curls, palm roll. Left-handed signers perform the mirror image
+ * with the left hand, as signers do.
  *
  * Conventions. Body units: half the shoulder width = 1, origin between the shoulders, x to
  * the image's right (the signer's left), y down, z away from the camera (negative = towards
@@ -31,8 +33,9 @@
  *
  * Randomness: one generator seeded with the config's seed draws the signers and the
  * video-to-signer assignment and then one child generator per video, so video i depends only
- * on (config, i). The face template comes from a fixed constant seed: the same face mesh
- * layout for every dataset, scaled per signer.
+ * on (config, i) and videos are generated and written in parallel (OpenMP, one file each)
+ * with the same bytes on any thread count. The face template comes from a fixed constant
+ * seed: the same face mesh layout for every dataset, scaled per signer.
  *
  * What it does not do: anatomy beyond plausibility (the face mesh is the MediaPipe contour
  * point order laid on ellipses plus a fixed cloud for the other points; arms are two-bone IK
@@ -66,8 +69,14 @@ static struct v3 v3_make(float x, float y, float z)
     struct v3 r = {x, y, z};
     return r;
 }
-static struct v3 v3_add(struct v3 a, struct v3 b) { return v3_make(a.x + b.x, a.y + b.y, a.z + b.z); }
-static struct v3 v3_sub(struct v3 a, struct v3 b) { return v3_make(a.x - b.x, a.y - b.y, a.z - b.z); }
+static struct v3 v3_add(struct v3 a, struct v3 b)
+{
+    return v3_make(a.x + b.x, a.y + b.y, a.z + b.z);
+}
+static struct v3 v3_sub(struct v3 a, struct v3 b)
+{
+    return v3_make(a.x - b.x, a.y - b.y, a.z - b.z);
+}
 static struct v3 v3_scale(struct v3 a, float s) { return v3_make(a.x * s, a.y * s, a.z * s); }
 static float v3_dot(struct v3 a, struct v3 b) { return a.x * b.x + a.y * b.y + a.z * b.z; }
 static float v3_norm(struct v3 a) { return sqrtf(v3_dot(a, a)); }
@@ -477,7 +486,8 @@ static int timeline_build(const struct synth_world *w, const struct synth_signer
         size_t up = 7, touch = 10 + rng_below(r, 8);
         if (rest >= 2 * up + touch + 12 && rng_uniform(r) < 0.3) {
             size_t pre = 4 + rng_below(r, 4);
-            if (tl_push(tl, SEG_REST, t, pre, r, err) || tl_push(tl, SEG_MOVE, t + pre, up, r, err) ||
+            if (tl_push(tl, SEG_REST, t, pre, r, err) ||
+                tl_push(tl, SEG_MOVE, t + pre, up, r, err) ||
                 tl_push(tl, SEG_TOUCH, t + pre + up, touch, r, err) ||
                 tl_push(tl, SEG_MOVE, t + pre + up + touch, up, r, err))
                 return -1;
@@ -520,7 +530,8 @@ static struct v3 arm_ik(struct v3 sh, struct v3 *wrist, float l1, float l2, stru
 
 /* Finger geometry of a right hand, palm to the camera, fingers up (hand units; palm length
  * about 0.9). Index is at the thumb side (x > 0 for a right hand facing the camera). */
-static const float MCP[4][2] = {{0.26f, -0.84f}, {0.05f, -0.9f}, {-0.15f, -0.84f}, {-0.33f, -0.72f}};
+static const float MCP[4][2] = {
+    {0.26f, -0.84f}, {0.05f, -0.9f}, {-0.15f, -0.84f}, {-0.33f, -0.72f}};
 static const float SEGLEN[4][3] = {
     {0.42f, 0.26f, 0.2f}, {0.46f, 0.3f, 0.22f}, {0.42f, 0.28f, 0.2f}, {0.33f, 0.2f, 0.18f}};
 static const float FAN[4] = {0.12f, 0.0f, -0.12f, -0.24f};
@@ -657,13 +668,15 @@ static void frame_build(struct video_ctx *vc, const struct fstate *canon, size_t
     struct v3 shr = v3_add(v3_make(-1.0f, -0.02f * sinf(vc->drift.roll * 3.0f), -0.02f), sway);
     body[11] = shl;
     body[12] = shr;
-    static const float LOWER[6][3] = {{0.62f, 2.7f, 0.0f},  {0.6f, 4.6f, 0.02f},
-                                      {0.6f, 6.4f, 0.1f},   {0.62f, 6.6f, 0.15f},
-                                      {0.55f, 6.75f, -0.3f}, {0, 0, 0}};
+    /* hip, knee, ankle, heel, foot index of the left side; the right side mirrors x */
+    static const float LOWER[5][3] = {{0.62f, 2.7f, 0.0f}, {0.6f, 4.6f, 0.02f},
+                                      {0.6f, 6.4f, 0.1f},  {0.62f, 6.6f, 0.15f},
+                                      {0.55f, 6.75f, -0.3f}};
     for (int k = 0; k < 5; k++) {
         int jl = k == 0 ? 23 : 23 + 2 * k; /* 23,25,27,29,31 left; +1 right */
-        body[jl] = v3_add(v3_make(LOWER[k][0], LOWER[k][1], LOWER[k][2]), v3_scale(sway, 0.3f));
-        body[jl + 1] = v3_add(v3_make(-LOWER[k][0], LOWER[k][1], LOWER[k][2]), v3_scale(sway, 0.3f));
+        struct v3 hs3 = v3_scale(sway, 0.3f);
+        body[jl] = v3_add(v3_make(LOWER[k][0], LOWER[k][1], LOWER[k][2]), hs3);
+        body[jl + 1] = v3_add(v3_make(-LOWER[k][0], LOWER[k][1], LOWER[k][2]), hs3);
     }
     /* arms and hands */
     struct v3 hand[2][SYNTH_HAND_J];
@@ -723,7 +736,7 @@ static void frame_build(struct video_ctx *vc, const struct fstate *canon, size_t
         y += fnormal(r, 0.0025f);
         pose[j * 4 + 0] = x;
         pose[j * 4 + 1] = y;
-        pose[j * 4 + 2] = zs * (body[j].z - 0.3f * sway.z) + fnormal(r, 0.01f);
+        pose[j * 4 + 2] = zs * body[j].z + fnormal(r, 0.01f);
         pose[j * 4 + 3] = visibility(x, y, r);
     }
     /* hands: NaN unless mostly in view and not in a dropout burst */
@@ -1146,7 +1159,8 @@ int synth_write_dataset(const struct synth_config *cfg, const char *dir,
     if (rc == 0) rc = write_texts(&w, dir, labels, err);
     if (rc == 0) {
         sum.videos = cfg->videos;
-        for (size_t s = 0; s < cfg->signers; s++) sum.left_handed_signers += w.signers[s].left_handed;
+        for (size_t s = 0; s < cfg->signers; s++)
+            sum.left_handed_signers += w.signers[s].left_handed;
         if (summary) *summary = sum;
     }
     free(labels);
