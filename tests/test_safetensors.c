@@ -2,7 +2,9 @@
  * written by tools/safetensors_io.py (every dtype the reader converts), hostile files that must
  * fail with a message naming the problem, allocation failures, and the model fixtures of
  * tools/make_model_fixtures.py (names and shapes of SPEC §3). */
+#include <cjson/cJSON.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,6 +338,386 @@ static void test_allocation_failures(void **state)
     assert_true(succeeded);
 }
 
+/* ---- model fixtures (tools/make_model_fixtures.py) -------------------------------------- */
+
+/* Layer widths of a fixture: its metadata "options"."dims" (reference.Dims). */
+struct fx_dims {
+    size_t ch[3], dil[3], heads, signer_hidden, signer_dim, gru, cls_hidden, sh_hidden;
+};
+
+struct fx_opts {
+    struct fx_dims d;
+    size_t J, C, NC, NS, mi_hidden;
+    bool film, signer_head, use_mi, use_supcon;
+    double signer_loss_weight, supcon_weight, mi_weight;
+};
+
+enum fx_kind { FX_TRAINED, FX_BUFFER, FX_COUNTER, FX_MI };
+
+struct fx_tensor {
+    char name[96];
+    enum fx_kind kind;
+    size_t ndim, shape[4];
+};
+
+struct fx_list {
+    struct fx_tensor t[96];
+    size_t n;
+};
+
+static void fx_add(struct fx_list *l, enum fx_kind kind, const char *name, size_t ndim,
+                   size_t a, size_t b, size_t c, size_t d)
+{
+    assert_true(l->n < sizeof l->t / sizeof l->t[0]);
+    struct fx_tensor *t = &l->t[l->n++];
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->kind = kind;
+    t->ndim = ndim;
+    t->shape[0] = a;
+    t->shape[1] = b;
+    t->shape[2] = c;
+    t->shape[3] = d;
+}
+
+/* The state_dict of SPEC §3 for these options, written from the SPEC, not from the tool. */
+static void fx_expected(const struct fx_opts *o, struct fx_list *l)
+{
+    const struct fx_dims *d = &o->d;
+    const size_t K = 3, S = 2 * o->C, E = d->ch[2], Z = 2 * d->gru;
+    char n[96];
+    l->n = 0;
+    size_t in = o->C;
+    for (int i = 0; i < 3; i++) {
+        size_t out = d->ch[i];
+#define LN(sfx) (snprintf(n, sizeof n, "backbone.layers.%d.%s", i, sfx), n)
+        fx_add(l, FX_TRAINED, LN("gc.lin.weight"), 2, K * out, in, 0, 0);
+        fx_add(l, FX_TRAINED, LN("gc.lin.bias"), 1, K * out, 0, 0, 0);
+        fx_add(l, FX_TRAINED, LN("temporal.weight"), 4, out, out, 3, 1);
+        fx_add(l, FX_TRAINED, LN("bn.weight"), 1, out, 0, 0, 0);
+        fx_add(l, FX_TRAINED, LN("bn.bias"), 1, out, 0, 0, 0);
+        fx_add(l, FX_BUFFER, LN("bn.running_mean"), 1, out, 0, 0, 0);
+        fx_add(l, FX_BUFFER, LN("bn.running_var"), 1, out, 0, 0, 0);
+        fx_add(l, FX_COUNTER, LN("bn.num_batches_tracked"), 0, 0, 0, 0, 0);
+        if (in != out) {
+            fx_add(l, FX_TRAINED, LN("res_proj.weight"), 2, out, in, 0, 0);
+            fx_add(l, FX_TRAINED, LN("res_proj.bias"), 1, out, 0, 0, 0);
+        }
+#undef LN
+        in = out;
+    }
+    fx_add(l, FX_TRAINED, "signer_enc.net.0.weight", 1, S, 0, 0, 0);
+    fx_add(l, FX_TRAINED, "signer_enc.net.0.bias", 1, S, 0, 0, 0);
+    fx_add(l, FX_TRAINED, "signer_enc.net.1.weight", 2, d->signer_hidden, S, 0, 0);
+    fx_add(l, FX_TRAINED, "signer_enc.net.1.bias", 1, d->signer_hidden, 0, 0, 0);
+    fx_add(l, FX_TRAINED, "signer_enc.net.3.weight", 2, d->signer_dim, d->signer_hidden, 0, 0);
+    fx_add(l, FX_TRAINED, "signer_enc.net.3.bias", 1, d->signer_dim, 0, 0, 0);
+    size_t qk_in = o->film ? E : E + d->signer_dim;
+    fx_add(l, FX_TRAINED, "attn.q_proj.weight", 2, E, qk_in, 0, 0);
+    fx_add(l, FX_TRAINED, "attn.k_proj.weight", 2, E, qk_in, 0, 0);
+    fx_add(l, FX_TRAINED, "attn.v_proj.weight", 2, E, E, 0, 0);
+    fx_add(l, FX_TRAINED, "attn.out_proj.weight", 2, E, E, 0, 0);
+    if (o->film) {
+        const char *nets[4] = {"k_scale_net.0", "k_shift_net", "v_scale_net.0", "v_shift_net"};
+        for (int i = 0; i < 4; i++) {
+            snprintf(n, sizeof n, "attn.%s.weight", nets[i]);
+            fx_add(l, FX_TRAINED, n, 2, E, d->signer_dim, 0, 0);
+            snprintf(n, sizeof n, "attn.%s.bias", nets[i]);
+            fx_add(l, FX_TRAINED, n, 1, E, 0, 0, 0);
+        }
+    }
+    for (int r = 0; r < 2; r++) {
+        const char *sfx = r ? "_reverse" : "";
+        snprintf(n, sizeof n, "temporal.gru.weight_ih_l0%s", sfx);
+        fx_add(l, FX_TRAINED, n, 2, 3 * d->gru, E, 0, 0);
+        snprintf(n, sizeof n, "temporal.gru.weight_hh_l0%s", sfx);
+        fx_add(l, FX_TRAINED, n, 2, 3 * d->gru, d->gru, 0, 0);
+        snprintf(n, sizeof n, "temporal.gru.bias_ih_l0%s", sfx);
+        fx_add(l, FX_TRAINED, n, 1, 3 * d->gru, 0, 0, 0);
+        snprintf(n, sizeof n, "temporal.gru.bias_hh_l0%s", sfx);
+        fx_add(l, FX_TRAINED, n, 1, 3 * d->gru, 0, 0, 0);
+    }
+    fx_add(l, FX_TRAINED, "cls_head.net.0.weight", 1, Z, 0, 0, 0);
+    fx_add(l, FX_TRAINED, "cls_head.net.0.bias", 1, Z, 0, 0, 0);
+    fx_add(l, FX_TRAINED, "cls_head.net.1.weight", 2, d->cls_hidden, Z, 0, 0);
+    fx_add(l, FX_TRAINED, "cls_head.net.1.bias", 1, d->cls_hidden, 0, 0, 0);
+    fx_add(l, FX_TRAINED, "cls_head.net.4.weight", 2, o->NC, d->cls_hidden, 0, 0);
+    fx_add(l, FX_TRAINED, "cls_head.net.4.bias", 1, o->NC, 0, 0, 0);
+    if (o->signer_head) {
+        fx_add(l, FX_TRAINED, "signer_head.net.0.weight", 1, Z, 0, 0, 0);
+        fx_add(l, FX_TRAINED, "signer_head.net.0.bias", 1, Z, 0, 0, 0);
+        fx_add(l, FX_TRAINED, "signer_head.net.1.weight", 2, d->sh_hidden, Z, 0, 0);
+        fx_add(l, FX_TRAINED, "signer_head.net.1.bias", 1, d->sh_hidden, 0, 0, 0);
+        fx_add(l, FX_TRAINED, "signer_head.net.4.weight", 2, o->NS, d->sh_hidden, 0, 0);
+        fx_add(l, FX_TRAINED, "signer_head.net.4.bias", 1, o->NS, 0, 0, 0);
+    }
+    if (o->use_mi) {
+        size_t H = o->mi_hidden;
+        fx_add(l, FX_MI, "mi.net.0.weight", 2, H, Z, 0, 0);
+        fx_add(l, FX_MI, "mi.net.0.bias", 1, H, 0, 0, 0);
+        fx_add(l, FX_MI, "mi.net.2.weight", 2, H, H, 0, 0);
+        fx_add(l, FX_MI, "mi.net.2.bias", 1, H, 0, 0, 0);
+        fx_add(l, FX_MI, "mi.net.4.weight", 2, o->NS, H, 0, 0);
+        fx_add(l, FX_MI, "mi.net.4.bias", 1, o->NS, 0, 0, 0);
+    }
+}
+
+static size_t json_uint(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(it) || it->valuedouble < 0) fail_msg("options: '%s' missing", key);
+    return (size_t)it->valuedouble;
+}
+
+static double json_num(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsNumber(it)) fail_msg("options: '%s' missing", key);
+    return it->valuedouble;
+}
+
+static bool json_bool(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!cJSON_IsBool(it)) fail_msg("options: '%s' missing", key);
+    return cJSON_IsTrue(it);
+}
+
+static void json_triple(const cJSON *obj, const char *key, size_t v[3])
+{
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(obj, key);
+    assert_true(cJSON_IsArray(a) && cJSON_GetArraySize(a) == 3);
+    for (int i = 0; i < 3; i++) v[i] = (size_t)cJSON_GetArrayItem(a, i)->valuedouble;
+}
+
+static void fx_parse_options(const struct safetensors *st, struct fx_opts *o)
+{
+    const char *txt = safetensors_meta_get(st, "options");
+    assert_non_null(txt);
+    cJSON *root = cJSON_Parse(txt);
+    assert_non_null(root);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "dims");
+    assert_true(cJSON_IsObject(d));
+    json_triple(d, "channels", o->d.ch);
+    json_triple(d, "dilations", o->d.dil);
+    o->d.heads = json_uint(d, "heads");
+    o->d.signer_hidden = json_uint(d, "signer_hidden");
+    o->d.signer_dim = json_uint(d, "signer_dim");
+    o->d.gru = json_uint(d, "gru");
+    o->d.cls_hidden = json_uint(d, "cls_hidden");
+    o->d.sh_hidden = json_uint(d, "signer_head_hidden");
+    o->J = json_uint(root, "num_joints");
+    o->C = json_uint(root, "coords");
+    o->NC = json_uint(root, "num_classes");
+    o->NS = json_uint(root, "num_signers");
+    o->mi_hidden = json_uint(root, "mi_hidden");
+    o->film = json_bool(root, "film");
+    o->signer_head = json_bool(root, "signer_head");
+    o->use_mi = json_bool(root, "use_mi");
+    o->use_supcon = json_bool(root, "use_supcon");
+    o->signer_loss_weight = json_num(root, "signer_loss_weight");
+    o->supcon_weight = json_num(root, "supcon_weight");
+    o->mi_weight = json_num(root, "mi_weight");
+    assert_true(json_num(root, "dropout") == 0.0); /* parity fixtures run without dropout */
+    cJSON_Delete(root);
+}
+
+static void fx_shape(const struct safetensors *st, const char *name, size_t ndim, size_t a,
+                     size_t b, size_t c, size_t d)
+{
+    size_t shape[4] = {a, b, c, d};
+    struct error err;
+    if (safetensors_check_shape(st, name, ndim, shape, &err) != 0) fail_msg("%s", err.msg);
+}
+
+static void fx_prefixed(const struct safetensors *st, const char *prefix,
+                        const struct fx_tensor *t)
+{
+    char n[160];
+    snprintf(n, sizeof n, "%s%s", prefix, t->name);
+    fx_shape(st, n, t->ndim, t->shape[0], t->shape[1], t->shape[2], t->shape[3]);
+    const struct st_tensor *x = safetensors_find(st, n);
+    if (t->kind == FX_COUNTER) assert_int_equal(x->dtype, ST_I64);
+}
+
+static int64_t fx_counter(const struct safetensors *st, const char *prefix, const char *name)
+{
+    char n[160];
+    int64_t v = -1;
+    struct error err;
+    snprintf(n, sizeof n, "%s%s", prefix, name);
+    if (safetensors_get_i64(st, n, &v, 1, &err) != 0) fail_msg("%s", err.msg);
+    return v;
+}
+
+static double fx_scalar(const struct safetensors *st, const char *name)
+{
+    float v = NAN;
+    struct error err;
+    fx_shape(st, name, 0, 0, 0, 0, 0);
+    if (safetensors_get_f32(st, name, &v, 1, &err) != 0) fail_msg("%s", err.msg);
+    return (double)v;
+}
+
+static size_t fx_count_prefix(const struct safetensors *st, const char *prefix)
+{
+    size_t n = 0, len = strlen(prefix);
+    for (size_t i = 0; i < st->num_tensors; i++) n += !strncmp(st->tensors[i].name, prefix, len);
+    return n;
+}
+
+/* Σ_k Â_k row sums are 1 (Σ_k Â_k = D⁻¹(A+I), SPEC §2). */
+static void fx_check_graph(const struct safetensors *st, size_t J)
+{
+    fx_shape(st, "graph.A", 3, 3, J, J, 0);
+    float *A = malloc(3 * J * J * sizeof *A);
+    struct error err;
+    assert_int_equal(safetensors_get_f32(st, "graph.A", A, 3 * J * J, &err), 0);
+    for (size_t i = 0; i < J; i++) {
+        double row = 0;
+        for (size_t k = 0; k < 3; k++)
+            for (size_t j = 0; j < J; j++) row += (double)A[(k * J + i) * J + j];
+        assert_true(fabs(row - 1.0) < 1e-5);
+    }
+    free(A);
+}
+
+static void check_training_fixture(const char *file, const char *variant)
+{
+    struct safetensors st;
+    struct error err;
+    char rel[128];
+    snprintf(rel, sizeof rel, "model/%s", file);
+    if (safetensors_open(&st, fixture_path(rel), &err) != 0) fail_msg("%s", err.msg);
+    assert_string_equal(safetensors_meta_get(&st, "variant"), variant);
+    struct fx_opts o;
+    fx_parse_options(&st, &o);
+    const size_t B = 3, T = 9, J = 13, C = 2, NC = 4;
+    assert_true(o.J == J && o.C == C && o.NC == NC);
+    struct fx_list l;
+    fx_expected(&o, &l);
+
+    size_t trained = 0, mi = 0;
+    for (size_t i = 0; i < l.n; i++) {
+        const struct fx_tensor *t = &l.t[i];
+        fx_prefixed(&st, "param.", t);
+        fx_prefixed(&st, "adam.param.", t);
+        if (t->kind == FX_TRAINED || t->kind == FX_MI) fx_prefixed(&st, "grad.", t);
+        if (t->kind == FX_MI) fx_prefixed(&st, "mi_step.param.", t);
+        if (t->kind == FX_BUFFER || t->kind == FX_COUNTER) fx_prefixed(&st, "bn_after.", t);
+        if (t->kind == FX_COUNTER) {
+            assert_int_equal(fx_counter(&st, "param.", t->name), 0);
+            assert_int_equal(fx_counter(&st, "bn_after.", t->name), 1);
+            assert_int_equal(fx_counter(&st, "adam.param.", t->name), 5);
+        }
+        trained += t->kind == FX_TRAINED;
+        mi += t->kind == FX_MI;
+    }
+    /* nothing more than the SPEC's tensors */
+    assert_int_equal(fx_count_prefix(&st, "param."), l.n);
+    assert_int_equal(fx_count_prefix(&st, "adam.param."), l.n);
+    assert_int_equal(fx_count_prefix(&st, "grad."), trained + mi);
+    assert_int_equal(fx_count_prefix(&st, "mi_step.param."), mi);
+
+    fx_check_graph(&st, J);
+    const size_t E = o.d.ch[2], Z = 2 * o.d.gru;
+    fx_shape(&st, "input.x", 4, B, T, J, C);
+    fx_shape(&st, "input.stats", 2, B, 2 * C, 0, 0);
+    fx_shape(&st, "input.y", 1, B, 0, 0, 0);
+    assert_int_equal(safetensors_find(&st, "input.y")->dtype, ST_I64);
+    for (int ev = 0; ev < 2; ev++) {
+        const char *p = ev ? "eval." : "out.";
+        char n[64];
+        snprintf(n, sizeof n, "%slogits", p);
+        fx_shape(&st, n, 2, B, NC, 0, 0);
+        snprintf(n, sizeof n, "%sZ", p);
+        fx_shape(&st, n, 2, B, Z, 0, 0);
+        snprintf(n, sizeof n, "%ss", p);
+        fx_shape(&st, n, 2, B, o.d.signer_dim, 0, 0);
+        snprintf(n, sizeof n, "%ssigner_logits", p);
+        if (o.signer_head) fx_shape(&st, n, 2, B, o.NS, 0, 0);
+        else assert_null(safetensors_find(&st, n));
+    }
+    fx_shape(&st, "out.H", 3, B, T, E, 0);
+    if (o.NS) {
+        fx_shape(&st, "input.signer", 1, B, 0, 0, 0);
+        assert_int_equal(safetensors_find(&st, "input.signer")->dtype, ST_I64);
+    }
+    /* the loss terms are there exactly when enabled, and add up to the total */
+    double total = fx_scalar(&st, "loss.cls");
+    if (o.signer_head) total += o.signer_loss_weight * fx_scalar(&st, "loss.adv");
+    else assert_null(safetensors_find(&st, "loss.adv"));
+    if (o.use_supcon) total += o.supcon_weight * fx_scalar(&st, "loss.supcon");
+    else assert_null(safetensors_find(&st, "loss.supcon"));
+    if (o.use_mi) {
+        total += o.mi_weight * fx_scalar(&st, "loss.mi");
+        assert_true(fx_scalar(&st, "loss.mi_estimator") > 0);
+    } else {
+        assert_null(safetensors_find(&st, "loss.mi"));
+    }
+    assert_true(fabs(total - fx_scalar(&st, "loss.total")) < 1e-5);
+    fx_shape(&st, "adam.losses", 1, 5, 0, 0, 0);
+    float losses[5];
+    assert_int_equal(safetensors_get_f32(&st, "adam.losses", losses, 5, &err), 0);
+    assert_true(fabs((double)losses[0] - fx_scalar(&st, "loss.total")) < 1e-6);
+    safetensors_free(&st);
+}
+
+static void test_model_fixtures_training(void **state)
+{
+    (void)state;
+    check_training_fixture("a_basic.safetensors", "a_basic");
+    check_training_fixture("b_signer.safetensors", "b_signer");
+    check_training_fixture("c_film.safetensors", "c_film");
+    check_training_fixture("d_supcon.safetensors", "d_supcon");
+    check_training_fixture("e_mi.safetensors", "e_mi");
+}
+
+/* The full-size forward carries the SPEC §3 widths themselves: 64/128/128, E 128, signer
+ * embedding 64 (hidden 128), G 256, Z 512, J 75 (pose + hands). */
+static void test_model_fixture_full_size(void **state)
+{
+    (void)state;
+    struct safetensors st;
+    struct error err;
+    if (safetensors_open(&st, fixture_path("model/f_full_j75.safetensors"), &err) != 0)
+        fail_msg("%s", err.msg);
+    struct fx_opts o;
+    fx_parse_options(&st, &o);
+    struct fx_opts spec = {
+        .d = {{64, 128, 128}, {1, 2, 3}, 4, 128, 64, 256, 512, 256},
+        .J = 75, .C = 2, .NC = 2, .NS = 0, .mi_hidden = 128,
+    };
+    assert_memory_equal(&o.d, &spec.d, sizeof spec.d);
+    assert_true(o.J == 75 && o.C == 2 && o.NC == 2 && !o.film && !o.signer_head && !o.use_mi);
+    struct fx_list l;
+    fx_expected(&spec, &l);
+    for (size_t i = 0; i < l.n; i++) {
+        char n[128];
+        snprintf(n, sizeof n, "param.%s", l.t[i].name);
+        fx_prefixed(&st, "param.", &l.t[i]);
+        const struct st_tensor *t = safetensors_find(&st, n);
+        assert_int_equal(t->dtype, l.t[i].kind == FX_COUNTER ? ST_I64 : ST_F16);
+    }
+    assert_int_equal(fx_count_prefix(&st, "param."), l.n);
+    fx_shape(&st, "param.attn.q_proj.weight", 2, 128, 192, 0, 0); /* [H ‖ s] → 128 */
+    fx_shape(&st, "param.temporal.gru.weight_hh_l0", 2, 768, 256, 0, 0);
+    fx_shape(&st, "param.cls_head.net.1.weight", 2, 512, 512, 0, 0);
+    fx_check_graph(&st, 75);
+    fx_shape(&st, "input.x", 4, 2, 25, 75, 2);
+    fx_shape(&st, "input.stats", 2, 2, 4, 0, 0);
+    fx_shape(&st, "eval.logits", 2, 2, 2, 0, 0);
+    fx_shape(&st, "eval.Z", 2, 2, 512, 0, 0);
+    fx_shape(&st, "eval.s", 2, 2, 64, 0, 0);
+    fx_shape(&st, "eval.H", 3, 2, 25, 128, 0);
+    /* F16 parameters come out as float32 through the same getter */
+    float w[192 * 2];
+    assert_int_equal(safetensors_get_f32(&st, "param.backbone.layers.0.gc.lin.weight", w,
+                                         192 * 2, &err),
+                     0);
+    for (size_t i = 0; i < 192 * 2; i++) assert_true(fabsf(w[i]) <= 1.0f / sqrtf(2.0f));
+    safetensors_free(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +725,8 @@ int main(void)
         cmocka_unit_test(test_python_written_file),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_allocation_failures),
+        cmocka_unit_test(test_model_fixtures_training),
+        cmocka_unit_test(test_model_fixture_full_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
