@@ -655,6 +655,15 @@ static void check_training_fixture(const char *file, const char *variant)
         assert_null(safetensors_find(&st, "loss.mi"));
     }
     assert_true(fabs(total - fx_scalar(&st, "loss.total")) < 1e-5);
+    if (!strcmp(variant, "a_basic")) { /* weighted cross-entropy of the same logits */
+        fx_shape(&st, "extra.class_weight", 1, NC, 0, 0, 0);
+        assert_true(fx_scalar(&st, "extra.loss_cls_weighted") > 0);
+        for (int i = 0; i < 3; i++) {
+            char n[32];
+            snprintf(n, sizeof n, "out.layer%d", i);
+            fx_shape(&st, n, 4, B, T, J, o.d.ch[i]);
+        }
+    }
     fx_shape(&st, "adam.losses", 1, 5, 0, 0, 0);
     float losses[5];
     assert_int_equal(safetensors_get_f32(&st, "adam.losses", losses, 5, &err), 0);

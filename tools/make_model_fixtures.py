@@ -28,6 +28,8 @@ Tensors of a training fixture:
                              code in every variant); out.H (B,T,E) after attention;
   out.logits out.Z out.s [out.signer_logits]          training-mode forward (p = 0)
   loss.cls [loss.adv loss.supcon loss.mi loss.mi_estimator] loss.total    unweighted terms
+  extra.class_weight (NC,), extra.loss_cls_weighted  (a_basic only) cross-entropy of out.logits
+                             with class weights, Σ w[y]·CE / Σ w[y]
   grad.<trained name>        gradient of loss.total (trained tensors)
   grad.mi.<...>              gradient of loss.mi_estimator before the estimator's step
   mi_step.param.mi.<...>     the estimator after its Adam step (the one loss.mi uses)
@@ -138,6 +140,10 @@ def training_fixture(name, overrides, dims, seed):
             t["out." + k] = f32(out[k])
     for k, v in terms.items():
         t["loss." + k] = f32(v)
+    if name == "a_basic":  # the weighted mean of SPEC §4 on the same logits
+        w = torch.tensor([1.0, 2.5, 0.5, 1.5], dtype=torch.float64)
+        t["extra.class_weight"] = f32(w)
+        t["extra.loss_cls_weighted"] = f32(R.classification_loss(out["logits"], batch.y, w))
     for n, p in model.trained_parameters():
         t["grad." + n] = f32(p.grad)
     if mi_grads:

@@ -22,7 +22,8 @@ Contents
   BatchNorm weight 1 / bias 0, drawn from a seeded torch.Generator in state_dict order.
 - save_checkpoint / load_checkpoint: state_dict + metadata as safetensors (tools/safetensors_io).
 
-Not here: data loading, pseudo-signers, metrics, the GRL schedule (callers pass λ).
+Not here: data loading, pseudo-signers, metrics. The GRL schedule is dann_lambda(); callers
+pass the λ of each step to forward/train_step.
 """
 import math
 import os
@@ -196,6 +197,12 @@ class Options:
         d = asdict(self)
         d["dims"] = asdict(self.dims)
         return d
+
+
+def dann_lambda(lam, step, total_steps):
+    """--grl-schedule dann: λ·(2/(1+e^(−10p))−1), p = step/total_steps, step 0-based."""
+    p = step / total_steps
+    return lam * (2.0 / (1.0 + math.exp(-10.0 * p)) - 1.0)
 
 
 class GradReverse(torch.autograd.Function):
