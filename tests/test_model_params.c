@@ -54,6 +54,7 @@ static void test_default_variant_names(void **state)
     identity_graph(&g, 13, 3);
     struct model_config c = {.num_joints = 13, .coords = 2, .num_classes = 4, .dropout = 0.1f,
                              .attn = ATTN_BIAS_AWARE};
+    model_dims_spec(&c.dims);
     struct model m;
     struct error err;
     assert_int_equal(model_init(&m, &c, &g, &err), 0);
@@ -87,6 +88,7 @@ static void test_film_signer_mi_variants(void **state)
     identity_graph(&g, 5, 1);
     struct model_config c = {.num_joints = 5, .coords = 3, .num_classes = 2, .num_signers = 6,
                              .signer_head = true, .attn = ATTN_FILM};
+    model_dims_spec(&c.dims);
     struct model m;
     struct error err;
     assert_int_equal(model_init(&m, &c, &g, &err), 0);
@@ -122,6 +124,7 @@ static void test_init_bounds(void **state)
     struct graph g;
     identity_graph(&g, 7, 3);
     struct model_config c = {.num_joints = 7, .coords = 2, .num_classes = 3};
+    model_dims_spec(&c.dims);
     struct model m;
     struct error err;
     assert_int_equal(model_init(&m, &c, &g, &err), 0);

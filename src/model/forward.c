@@ -39,16 +39,33 @@
 
 #define LN_EPS 1e-5f
 
+/* The widths every function below needs, read once from the configuration. */
+struct widths {
+    size_t E, SD, SH, G, Z, CH, HH, Cmax;
+};
+
+static struct widths widths_of(const struct model *m)
+{
+    const struct model_dims *d = &m->cfg.dims;
+    struct widths w = {.E = d->channels[2], .SD = d->signer_dim, .SH = d->signer_hidden,
+                       .G = d->gru, .Z = 2 * d->gru, .CH = d->cls_hidden,
+                       .HH = d->signer_head_hidden, .Cmax = 0};
+    for (int l = 0; l < MODEL_LAYERS; l++)
+        if (d->channels[l] > w.Cmax) w.Cmax = d->channels[l];
+    return w;
+}
+
 static struct attention_shape attn_shape(const struct model *m, size_t B, size_t T)
 {
-    struct attention_shape sh = {.B = B, .T = T, .E = MODEL_E, .heads = MODEL_HEADS,
-                                 .S = MODEL_SIGNER, .film = m->cfg.attn == ATTN_FILM};
+    struct attention_shape sh = {.B = B, .T = T, .E = m->cfg.dims.channels[2],
+                                 .heads = m->cfg.dims.heads, .S = m->cfg.dims.signer_dim,
+                                 .film = m->cfg.attn == ATTN_FILM};
     return sh;
 }
 
-static struct gru_shape gru_shape_of(size_t B, size_t T)
+static struct gru_shape gru_shape_of(const struct model *m, size_t B, size_t T)
 {
-    struct gru_shape sh = {.B = B, .T = T, .E = MODEL_E, .G = MODEL_G};
+    struct gru_shape sh = {.B = B, .T = T, .E = m->cfg.dims.channels[2], .G = m->cfg.dims.gru};
     return sh;
 }
 
@@ -75,6 +92,7 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T)
     struct model_acts *a = &m->act;
     const size_t J = m->cfg.num_joints, K = m->graph->K, N = B * T * J, S = 2 * m->cfg.coords;
     const size_t NC = m->cfg.num_classes, NS = m->cfg.num_signers;
+    const struct widths w = widths_of(m);
     size_t tconv_ws = 0;
     for (int l = 0; l < MODEL_LAYERS; l++) {
         const struct model_layer_idx *L = &m->idx.layer[l];
@@ -87,59 +105,62 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T)
         la->mask = TAKE_U8(p, N * L->out);
         la->bn_mean = TAKE_F(p, L->out);
         la->bn_invstd = TAKE_F(p, L->out);
-        size_t w = tconv_workspace_floats(L->out, L->out);
-        if (w > tconv_ws) tconv_ws = w;
+        size_t tw = tconv_workspace_floats(L->out, L->out);
+        if (tw > tconv_ws) tconv_ws = tw;
     }
     struct attention_shape ash = attn_shape(m, B, T);
-    struct gru_shape gsh = gru_shape_of(B, T);
-    a->Hm = TAKE_F(p, B * T * MODEL_E);
+    struct gru_shape gsh = gru_shape_of(m, B, T);
+    a->Hm = TAKE_F(p, B * T * w.E);
     a->senc_ln = TAKE_F(p, B * S);
     a->senc_mean = TAKE_F(p, B);
     a->senc_rstd = TAKE_F(p, B);
-    a->senc_h = TAKE_F(p, B * 128);
-    a->s = TAKE_F(p, B * MODEL_SIGNER);
-    a->Hatt = TAKE_F(p, B * T * MODEL_E);
+    a->senc_h = TAKE_F(p, B * w.SH);
+    a->s = TAKE_F(p, B * w.SD);
+    a->Hatt = TAKE_F(p, B * T * w.E);
     a->attn_ws = TAKE_F(p, attention_workspace_size(&ash));
     a->gru_ws = TAKE_F(p, gru_workspace_size(&gsh));
     a->tconv_ws = TAKE_F(p, tconv_ws);
-    a->supcon_ws = TAKE_F(p, supcon_workspace_size(B, MODEL_Z));
-    a->Z = TAKE_F(p, B * MODEL_Z);
-    a->cls_ln = TAKE_F(p, B * MODEL_Z);
+    a->supcon_ws = TAKE_F(p, supcon_workspace_size(B, w.Z));
+    a->Z = TAKE_F(p, B * w.Z);
+    a->cls_ln = TAKE_F(p, B * w.Z);
     a->cls_mean = TAKE_F(p, B);
     a->cls_rstd = TAKE_F(p, B);
-    a->cls_u = TAKE_F(p, B * MODEL_Z);
-    a->cls_v = TAKE_F(p, B * MODEL_Z);
-    a->cls_mask = TAKE_U8(p, B * MODEL_Z);
+    a->cls_u = TAKE_F(p, B * w.CH);
+    a->cls_v = TAKE_F(p, B * w.CH);
+    a->cls_mask = TAKE_U8(p, B * w.CH);
     a->logits = TAKE_F(p, B * NC);
-    a->sh_ln = TAKE_F(p, B * MODEL_Z);
+    a->sh_ln = TAKE_F(p, B * w.Z);
     a->sh_mean = TAKE_F(p, B);
     a->sh_rstd = TAKE_F(p, B);
-    a->sh_h = TAKE_F(p, B * 256);
-    a->sh_mask = TAKE_U8(p, B * 256);
+    a->sh_h = TAKE_F(p, B * w.HH);
+    a->sh_mask = TAKE_U8(p, B * w.HH);
     a->signer_logits = TAKE_F(p, B * (NS ? NS : 1));
     size_t H = m->cfg.use_mi ? m->cfg.mi_hidden : 1;
     a->mi_a0 = TAKE_F(p, B * H);
     a->mi_a1 = TAKE_F(p, B * H);
     a->mi_q = TAKE_F(p, B * (NS ? NS : 1));
-    a->dA = TAKE_F(p, N * 128);
-    a->dB = TAKE_F(p, N * 128);
-    a->dC = TAKE_F(p, N * 128);
-    a->dD = TAKE_F(p, N * 128);
-    a->dH = TAKE_F(p, N * K * 128);
-    a->dHm = TAKE_F(p, B * T * MODEL_E);
-    a->dHatt = TAKE_F(p, B * T * MODEL_E);
-    a->dZ = TAKE_F(p, B * MODEL_Z);
-    a->dZs = TAKE_F(p, B * MODEL_Z);
-    a->ds = TAKE_F(p, B * MODEL_SIGNER);
-    const size_t hmax = H > MODEL_Z ? H : MODEL_Z; /* head scratch also serves mi.net */
+    a->dA = TAKE_F(p, N * w.Cmax);
+    a->dB = TAKE_F(p, N * w.Cmax);
+    a->dC = TAKE_F(p, N * w.Cmax);
+    a->dD = TAKE_F(p, N * w.Cmax);
+    a->dH = TAKE_F(p, N * K * w.Cmax);
+    a->dHm = TAKE_F(p, B * T * w.E);
+    a->dHatt = TAKE_F(p, B * T * w.E);
+    a->dZ = TAKE_F(p, B * w.Z);
+    a->dZs = TAKE_F(p, B * w.Z);
+    a->ds = TAKE_F(p, B * w.SD);
+    size_t hmax = w.Z; /* head scratch: every head width and mi.net's */
+    if (w.CH > hmax) hmax = w.CH;
+    if (w.HH > hmax) hmax = w.HH;
+    if (H > hmax) hmax = H;
     a->dh1 = TAKE_F(p, B * hmax);
     a->dh2 = TAKE_F(p, B * hmax);
     a->dh3 = TAKE_F(p, B * hmax);
     a->dlogits = TAKE_F(p, B * NC);
     a->dsig = TAKE_F(p, B * (NS ? NS : 1));
     a->dln_s = TAKE_F(p, B * S);
-    a->dsenc_h = TAKE_F(p, B * 128);
-    a->dsenc_h2 = TAKE_F(p, B * 128);
+    a->dsenc_h = TAKE_F(p, B * w.SH);
+    a->dsenc_h2 = TAKE_F(p, B * w.SH);
     a->B = B;
     a->T = T;
 }
@@ -190,13 +211,13 @@ static struct gru_params gru_params_of(struct model *m)
     return gp;
 }
 
-/* The MI estimator q(y|Z): Linear → ReLU → Linear → ReLU → Linear, on Z (B,512). */
+/* The MI estimator q(y|Z): Linear → ReLU → Linear → ReLU → Linear, on Z (B,2·gru). */
 static void mi_forward(struct model *m, size_t B)
 {
     struct model_acts *a = &m->act;
     const struct model_idx *x = &m->idx;
-    const size_t H = m->cfg.mi_hidden, NS = m->cfg.num_signers;
-    linear_forward(a->mi_a0, a->Z, P(x->mi_l0_w), P(x->mi_l0_b), B, MODEL_Z, H);
+    const size_t H = m->cfg.mi_hidden, NS = m->cfg.num_signers, Z = 2 * m->cfg.dims.gru;
+    linear_forward(a->mi_a0, a->Z, P(x->mi_l0_w), P(x->mi_l0_b), B, Z, H);
     relu_forward(a->mi_a0, a->mi_a0, B * H);
     linear_forward(a->mi_a1, a->mi_a0, P(x->mi_l1_w), P(x->mi_l1_b), B, H, H);
     relu_forward(a->mi_a1, a->mi_a1, B * H);
@@ -204,12 +225,12 @@ static void mi_forward(struct model *m, size_t B)
 }
 
 /* Backward of the estimator from dq (B,NS). with_params: accumulate the estimator's own
- * gradients; dZ (B,512) may be NULL. Scratch: dh1, dh2 (B,H ≤ 512 floats each row). */
+ * gradients; dZ (B,Z) may be NULL. Scratch: dh1, dh2 (B,H). */
 static void mi_backward(struct model *m, size_t B, const float *dq, float *dZ, bool with_params)
 {
     struct model_acts *a = &m->act;
     const struct model_idx *x = &m->idx;
-    const size_t H = m->cfg.mi_hidden, NS = m->cfg.num_signers;
+    const size_t H = m->cfg.mi_hidden, NS = m->cfg.num_signers, Z = 2 * m->cfg.dims.gru;
     float *d1 = a->dh1, *d0 = a->dh2;
     memset(d1, 0, B * H * sizeof(float));
     linear_backward(d1, with_params ? D(x->mi_l2_w) : NULL, with_params ? D(x->mi_l2_b) : NULL,
@@ -222,7 +243,7 @@ static void mi_backward(struct model *m, size_t B, const float *dq, float *dZ, b
     memset(d0, 0, B * H * sizeof(float));
     relu_backward(d0, d1, a->mi_a0, B * H);
     linear_backward(dZ, with_params ? D(x->mi_l0_w) : NULL, with_params ? D(x->mi_l0_b) : NULL,
-                    d0, a->Z, P(x->mi_l0_w), B, MODEL_Z, H);
+                    d0, a->Z, P(x->mi_l0_w), B, Z, H);
 }
 
 void model_forward(struct model *m, const struct model_inputs *in, bool train, struct rng *r)
@@ -232,6 +253,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     const size_t B = in->B, T = in->T, J = m->cfg.num_joints, N = B * T * J;
     const size_t K = m->graph->K, S = 2 * m->cfg.coords;
     const float p = train ? m->cfg.dropout : 0.0f;
+    const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T);
     a->x = in->x;
     a->train = train;
@@ -266,43 +288,43 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         }
         X = la->Y;
     }
-    joint_mean_forward(a->Hm, X, B * T, J, MODEL_E);
+    joint_mean_forward(a->Hm, X, B * T, J, w.E);
 
     layernorm_forward(a->senc_ln, a->senc_mean, a->senc_rstd, in->stats, P(x->senc_ln_w),
                       P(x->senc_ln_b), B, S, LN_EPS);
-    linear_forward(a->senc_h, a->senc_ln, P(x->senc_l1_w), P(x->senc_l1_b), B, S, 128);
-    relu_forward(a->senc_h, a->senc_h, B * 128);
-    linear_forward(a->s, a->senc_h, P(x->senc_l2_w), P(x->senc_l2_b), B, 128, MODEL_SIGNER);
+    linear_forward(a->senc_h, a->senc_ln, P(x->senc_l1_w), P(x->senc_l1_b), B, S, w.SH);
+    relu_forward(a->senc_h, a->senc_h, B * w.SH);
+    linear_forward(a->s, a->senc_h, P(x->senc_l2_w), P(x->senc_l2_b), B, w.SH, w.SD);
 
     struct attention_shape ash = attn_shape(m, B, T);
     struct attention_params ap = attn_params(m);
     attention_forward(a->Hatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
-    struct gru_shape gsh = gru_shape_of(B, T);
+    struct gru_shape gsh = gru_shape_of(m, B, T);
     struct gru_params gp = gru_params_of(m);
     gru_forward(a->Z, a->Hatt, &gp, &gsh, a->gru_ws);
 
     layernorm_forward(a->cls_ln, a->cls_mean, a->cls_rstd, a->Z, P(x->cls_ln_w), P(x->cls_ln_b),
-                      B, MODEL_Z, LN_EPS);
-    linear_forward(a->cls_u, a->cls_ln, P(x->cls_l1_w), P(x->cls_l1_b), B, MODEL_Z, MODEL_Z);
-    gelu_forward(a->cls_v, a->cls_u, B * MODEL_Z);
+                      B, w.Z, LN_EPS);
+    linear_forward(a->cls_u, a->cls_ln, P(x->cls_l1_w), P(x->cls_l1_b), B, w.Z, w.CH);
+    gelu_forward(a->cls_v, a->cls_u, B * w.CH);
     if (p > 0.0f) {
-        dropout_draw_mask(a->cls_mask, B * MODEL_Z, p, r);
-        dropout_forward(a->cls_v, a->cls_v, a->cls_mask, B * MODEL_Z, p);
+        dropout_draw_mask(a->cls_mask, B * w.CH, p, r);
+        dropout_forward(a->cls_v, a->cls_v, a->cls_mask, B * w.CH, p);
     }
-    linear_forward(a->logits, a->cls_v, P(x->cls_l2_w), P(x->cls_l2_b), B, MODEL_Z,
+    linear_forward(a->logits, a->cls_v, P(x->cls_l2_w), P(x->cls_l2_b), B, w.CH,
                    m->cfg.num_classes);
 
     if (m->cfg.signer_head) {
         /* gradient reversal is the identity going forward */
         layernorm_forward(a->sh_ln, a->sh_mean, a->sh_rstd, a->Z, P(x->sh_ln_w), P(x->sh_ln_b),
-                          B, MODEL_Z, LN_EPS);
-        linear_forward(a->sh_h, a->sh_ln, P(x->sh_l1_w), P(x->sh_l1_b), B, MODEL_Z, 256);
-        relu_forward(a->sh_h, a->sh_h, B * 256);
+                          B, w.Z, LN_EPS);
+        linear_forward(a->sh_h, a->sh_ln, P(x->sh_l1_w), P(x->sh_l1_b), B, w.Z, w.HH);
+        relu_forward(a->sh_h, a->sh_h, B * w.HH);
         if (p > 0.0f) {
-            dropout_draw_mask(a->sh_mask, B * 256, p, r);
-            dropout_forward(a->sh_h, a->sh_h, a->sh_mask, B * 256, p);
+            dropout_draw_mask(a->sh_mask, B * w.HH, p, r);
+            dropout_forward(a->sh_h, a->sh_h, a->sh_mask, B * w.HH, p);
         }
-        linear_forward(a->signer_logits, a->sh_h, P(x->sh_l2_w), P(x->sh_l2_b), B, 256,
+        linear_forward(a->signer_logits, a->sh_h, P(x->sh_l2_w), P(x->sh_l2_b), B, w.HH,
                        m->cfg.num_signers);
     }
 }
@@ -326,60 +348,61 @@ void model_backward(struct model *m, const struct model_inputs *in,
     const size_t K = m->graph->K, S = 2 * m->cfg.coords, NC = m->cfg.num_classes;
     const size_t NS = m->cfg.num_signers;
     const float p = a->train ? m->cfg.dropout : 0.0f;
+    const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T && a->x == in->x);
     memset(out, 0, sizeof *out);
     params_zero_grad(&m->pt, PARAM_TRAINED);
 
     /* Losses on Z's heads, gradients into dZ. */
-    zero(a->dZ, B * MODEL_Z);
+    zero(a->dZ, B * w.Z);
     zero(a->dlogits, B * NC);
     out->cls = cross_entropy_loss(a->dlogits, a->logits, in->y, lc->class_weights, B, NC, 1.0f);
 
     /* cls_head backward */
-    zero(a->dh1, B * MODEL_Z);
+    zero(a->dh1, B * w.CH);
     linear_backward(a->dh1, D(x->cls_l2_w), D(x->cls_l2_b), a->dlogits, a->cls_v, P(x->cls_l2_w),
-                    B, MODEL_Z, NC);
+                    B, w.CH, NC);
     float *dv = a->dh1;
     if (p > 0.0f) {
-        zero(a->dh2, B * MODEL_Z);
-        dropout_backward(a->dh2, a->dh1, a->cls_mask, B * MODEL_Z, p);
+        zero(a->dh2, B * w.CH);
+        dropout_backward(a->dh2, a->dh1, a->cls_mask, B * w.CH, p);
         dv = a->dh2;
     }
-    zero(a->dh3, B * MODEL_Z);
-    gelu_backward(a->dh3, dv, a->cls_u, B * MODEL_Z);
-    zero(a->dh1, B * MODEL_Z);
+    zero(a->dh3, B * w.CH);
+    gelu_backward(a->dh3, dv, a->cls_u, B * w.CH);
+    zero(a->dh1, B * w.Z);
     linear_backward(a->dh1, D(x->cls_l1_w), D(x->cls_l1_b), a->dh3, a->cls_ln, P(x->cls_l1_w), B,
-                    MODEL_Z, MODEL_Z);
+                    w.Z, w.CH);
     layernorm_backward(a->dZ, D(x->cls_ln_w), D(x->cls_ln_b), a->dh1, a->Z, a->cls_mean,
-                       a->cls_rstd, P(x->cls_ln_w), B, MODEL_Z);
+                       a->cls_rstd, P(x->cls_ln_w), B, w.Z);
 
     if (m->cfg.signer_head) {
         zero(a->dsig, B * NS);
         double ce = cross_entropy_loss(a->dsig, a->signer_logits, in->signer, NULL, B, NS,
                                        lc->signer_loss_weight);
         out->adv = (double)lc->signer_loss_weight * ce;
-        zero(a->dh1, B * 256);
+        zero(a->dh1, B * w.HH);
         linear_backward(a->dh1, D(x->sh_l2_w), D(x->sh_l2_b), a->dsig, a->sh_h, P(x->sh_l2_w), B,
-                        256, NS);
+                        w.HH, NS);
         float *dh = a->dh1;
         if (p > 0.0f) {
-            zero(a->dh2, B * 256);
-            dropout_backward(a->dh2, a->dh1, a->sh_mask, B * 256, p);
+            zero(a->dh2, B * w.HH);
+            dropout_backward(a->dh2, a->dh1, a->sh_mask, B * w.HH, p);
             dh = a->dh2;
         }
-        zero(a->dh3, B * 256);
-        relu_backward(a->dh3, dh, a->sh_h, B * 256);
-        zero(a->dh1, B * MODEL_Z);
+        zero(a->dh3, B * w.HH);
+        relu_backward(a->dh3, dh, a->sh_h, B * w.HH);
+        zero(a->dh1, B * w.Z);
         linear_backward(a->dh1, D(x->sh_l1_w), D(x->sh_l1_b), a->dh3, a->sh_ln, P(x->sh_l1_w), B,
-                        MODEL_Z, 256);
-        zero(a->dZs, B * MODEL_Z);
+                        w.Z, w.HH);
+        zero(a->dZs, B * w.Z);
         layernorm_backward(a->dZs, D(x->sh_ln_w), D(x->sh_ln_b), a->dh1, a->Z, a->sh_mean,
-                           a->sh_rstd, P(x->sh_ln_w), B, MODEL_Z);
-        grad_reverse_backward(a->dZ, a->dZs, B * MODEL_Z, lc->lambda_grl);
+                           a->sh_rstd, P(x->sh_ln_w), B, w.Z);
+        grad_reverse_backward(a->dZ, a->dZs, B * w.Z, lc->lambda_grl);
     }
 
     if (lc->supcon) {
-        double sc = supcon_loss(a->dZ, a->Z, in->y, B, MODEL_Z, lc->supcon_temp,
+        double sc = supcon_loss(a->dZ, a->Z, in->y, B, w.Z, lc->supcon_temp,
                                 lc->supcon_weight, a->supcon_ws);
         out->supcon = (double)lc->supcon_weight * sc;
     }
@@ -403,7 +426,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
     out->total = out->cls + out->adv + out->supcon + out->mi;
 
     /* GRU, attention, signer encoder */
-    struct gru_shape gsh = gru_shape_of(B, T);
+    struct gru_shape gsh = gru_shape_of(m, B, T);
     struct gru_params gp = gru_params_of(m);
     struct gru_grads gg;
     for (int d = 0; d < 2; d++) {
@@ -412,7 +435,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
         gg.dir[d].b_ih = D(x->gru_bih[d]);
         gg.dir[d].b_hh = D(x->gru_bhh[d]);
     }
-    zero(a->dHatt, B * T * MODEL_E);
+    zero(a->dHatt, B * T * w.E);
     gru_backward(a->dHatt, &gg, a->dZ, a->Hatt, &gp, &gsh, a->gru_ws);
 
     struct attention_shape ash = attn_shape(m, B, T);
@@ -420,25 +443,25 @@ void model_backward(struct model *m, const struct model_inputs *in,
     struct attention_grads ag = {D(x->q_w), D(x->k_w), D(x->v_w), D(x->o_w),
                                  D(x->ks_w), D(x->ks_b), D(x->vs_w), D(x->vs_b),
                                  D(x->kb_w), D(x->kb_b), D(x->vb_w), D(x->vb_b)};
-    zero(a->dHm, B * T * MODEL_E);
-    zero(a->ds, B * MODEL_SIGNER);
+    zero(a->dHm, B * T * w.E);
+    zero(a->ds, B * w.SD);
     attention_backward(a->dHm, a->ds, &ag, a->dHatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
 
-    zero(a->dsenc_h, B * 128);
+    zero(a->dsenc_h, B * w.SH);
     linear_backward(a->dsenc_h, D(x->senc_l2_w), D(x->senc_l2_b), a->ds, a->senc_h,
-                    P(x->senc_l2_w), B, 128, MODEL_SIGNER);
-    zero(a->dsenc_h2, B * 128);
-    relu_backward(a->dsenc_h2, a->dsenc_h, a->senc_h, B * 128);
+                    P(x->senc_l2_w), B, w.SH, w.SD);
+    zero(a->dsenc_h2, B * w.SH);
+    relu_backward(a->dsenc_h2, a->dsenc_h, a->senc_h, B * w.SH);
     zero(a->dln_s, B * S);
     linear_backward(a->dln_s, D(x->senc_l1_w), D(x->senc_l1_b), a->dsenc_h2, a->senc_ln,
-                    P(x->senc_l1_w), B, S, 128);
+                    P(x->senc_l1_w), B, S, w.SH);
     layernorm_backward(NULL, D(x->senc_ln_w), D(x->senc_ln_b), a->dln_s, in->stats, a->senc_mean,
                        a->senc_rstd, P(x->senc_ln_w), B, S);
 
     /* backbone, last layer first; dY of the last layer from the mean over joints */
     float *dY = a->dA;
-    zero(dY, N * MODEL_E);
-    joint_mean_backward(dY, a->dHm, B * T, J, MODEL_E);
+    zero(dY, N * w.E);
+    joint_mean_backward(dY, a->dHm, B * T, J, w.E);
     for (int l = MODEL_LAYERS - 1; l >= 0; l--) {
         const struct model_layer_idx *L = &x->layer[l];
         struct model_layer_acts *la = &a->layer[l];

@@ -32,6 +32,21 @@ static int add(struct model *m, int *idx, enum param_kind kind, const char *name
 #define ADD2(idx, kind, name, a, b) \
     if (add(m, &(idx), kind, name, 2, a, b, 0, 0, err)) goto fail
 
+void model_dims_spec(struct model_dims *d)
+{
+    const size_t ch[MODEL_LAYERS] = {64, 128, 128};
+    for (int l = 0; l < MODEL_LAYERS; l++) {
+        d->channels[l] = ch[l];
+        d->dilations[l] = (size_t)l + 1;
+    }
+    d->heads = 4;
+    d->signer_hidden = 128;
+    d->signer_dim = 64;
+    d->gru = 256;
+    d->cls_hidden = 512;
+    d->signer_head_hidden = 256;
+}
+
 static void set_all(struct model_idx *x)
 {
     memset(x, 0xff, sizeof *x); /* every index -1 */
@@ -53,20 +68,29 @@ int model_init(struct model *m, const struct model_config *cfg, const struct gra
         return error_set(err, "model_init: the signer head is not used with MI minimisation");
     if (cfg->use_mi && cfg->mi_hidden == 0)
         return error_set(err, "model_init: mi_hidden must be > 0");
+    const struct model_dims *dm = &cfg->dims;
+    for (int l = 0; l < MODEL_LAYERS; l++)
+        if (dm->channels[l] == 0 || dm->dilations[l] == 0)
+            return error_set(err, "model_init: layer %d has no channels or dilation", l);
+    if (dm->heads == 0 || dm->channels[2] % dm->heads || !dm->signer_hidden ||
+        !dm->signer_dim || !dm->gru || !dm->cls_hidden || !dm->signer_head_hidden)
+        return error_set(err, "model_init: bad widths (heads must divide the model width)");
     m->cfg = *cfg;
     m->graph = g;
     struct model_idx *x = &m->idx;
     set_all(x);
     const size_t K = g->K, C = cfg->coords, S = 2 * cfg->coords;
-    const size_t chans[MODEL_LAYERS] = {64, 128, 128};
+    const size_t E = dm->channels[2], SD = dm->signer_dim, SH = dm->signer_hidden;
+    const size_t GH = dm->gru, Z = 2 * dm->gru, CH = dm->cls_hidden;
+    const size_t HH = dm->signer_head_hidden;
     char name[PARAM_NAME_MAX];
     size_t in = C;
     for (int l = 0; l < MODEL_LAYERS; l++) {
         struct model_layer_idx *L = &x->layer[l];
-        size_t out = chans[l];
+        size_t out = dm->channels[l];
         L->in = in;
         L->out = out;
-        L->dilation = (size_t)l + 1;
+        L->dilation = dm->dilations[l];
 #define LNAME(suffix) (snprintf(name, sizeof name, "backbone.layers.%d.%s", l, suffix), name)
         ADD2(L->gc_w, PARAM_TRAINED, LNAME("gc.lin.weight"), K * out, in);
         ADD1(L->gc_b, PARAM_TRAINED, LNAME("gc.lin.bias"), K * out);
@@ -89,55 +113,55 @@ int model_init(struct model *m, const struct model_config *cfg, const struct gra
     }
     ADD1(x->senc_ln_w, PARAM_TRAINED, "signer_enc.net.0.weight", S);
     ADD1(x->senc_ln_b, PARAM_TRAINED, "signer_enc.net.0.bias", S);
-    ADD2(x->senc_l1_w, PARAM_TRAINED, "signer_enc.net.1.weight", 128, S);
-    ADD1(x->senc_l1_b, PARAM_TRAINED, "signer_enc.net.1.bias", 128);
-    ADD2(x->senc_l2_w, PARAM_TRAINED, "signer_enc.net.3.weight", MODEL_SIGNER, 128);
-    ADD1(x->senc_l2_b, PARAM_TRAINED, "signer_enc.net.3.bias", MODEL_SIGNER);
+    ADD2(x->senc_l1_w, PARAM_TRAINED, "signer_enc.net.1.weight", SH, S);
+    ADD1(x->senc_l1_b, PARAM_TRAINED, "signer_enc.net.1.bias", SH);
+    ADD2(x->senc_l2_w, PARAM_TRAINED, "signer_enc.net.3.weight", SD, SH);
+    ADD1(x->senc_l2_b, PARAM_TRAINED, "signer_enc.net.3.bias", SD);
 
-    const size_t qk_in = cfg->attn == ATTN_BIAS_AWARE ? MODEL_E + MODEL_SIGNER : MODEL_E;
-    ADD2(x->q_w, PARAM_TRAINED, "attn.q_proj.weight", MODEL_E, qk_in);
-    ADD2(x->k_w, PARAM_TRAINED, "attn.k_proj.weight", MODEL_E, qk_in);
-    ADD2(x->v_w, PARAM_TRAINED, "attn.v_proj.weight", MODEL_E, MODEL_E);
-    ADD2(x->o_w, PARAM_TRAINED, "attn.out_proj.weight", MODEL_E, MODEL_E);
+    const size_t qk_in = cfg->attn == ATTN_BIAS_AWARE ? E + SD : E;
+    ADD2(x->q_w, PARAM_TRAINED, "attn.q_proj.weight", E, qk_in);
+    ADD2(x->k_w, PARAM_TRAINED, "attn.k_proj.weight", E, qk_in);
+    ADD2(x->v_w, PARAM_TRAINED, "attn.v_proj.weight", E, E);
+    ADD2(x->o_w, PARAM_TRAINED, "attn.out_proj.weight", E, E);
     if (cfg->attn == ATTN_FILM) {
-        ADD2(x->ks_w, PARAM_TRAINED, "attn.k_scale_net.0.weight", MODEL_E, MODEL_SIGNER);
-        ADD1(x->ks_b, PARAM_TRAINED, "attn.k_scale_net.0.bias", MODEL_E);
-        ADD2(x->kb_w, PARAM_TRAINED, "attn.k_shift_net.weight", MODEL_E, MODEL_SIGNER);
-        ADD1(x->kb_b, PARAM_TRAINED, "attn.k_shift_net.bias", MODEL_E);
-        ADD2(x->vs_w, PARAM_TRAINED, "attn.v_scale_net.0.weight", MODEL_E, MODEL_SIGNER);
-        ADD1(x->vs_b, PARAM_TRAINED, "attn.v_scale_net.0.bias", MODEL_E);
-        ADD2(x->vb_w, PARAM_TRAINED, "attn.v_shift_net.weight", MODEL_E, MODEL_SIGNER);
-        ADD1(x->vb_b, PARAM_TRAINED, "attn.v_shift_net.bias", MODEL_E);
+        ADD2(x->ks_w, PARAM_TRAINED, "attn.k_scale_net.0.weight", E, SD);
+        ADD1(x->ks_b, PARAM_TRAINED, "attn.k_scale_net.0.bias", E);
+        ADD2(x->kb_w, PARAM_TRAINED, "attn.k_shift_net.weight", E, SD);
+        ADD1(x->kb_b, PARAM_TRAINED, "attn.k_shift_net.bias", E);
+        ADD2(x->vs_w, PARAM_TRAINED, "attn.v_scale_net.0.weight", E, SD);
+        ADD1(x->vs_b, PARAM_TRAINED, "attn.v_scale_net.0.bias", E);
+        ADD2(x->vb_w, PARAM_TRAINED, "attn.v_shift_net.weight", E, SD);
+        ADD1(x->vb_b, PARAM_TRAINED, "attn.v_shift_net.bias", E);
     }
     for (int d = 0; d < 2; d++) {
         const char *sfx = d ? "_reverse" : "";
         snprintf(name, sizeof name, "temporal.gru.weight_ih_l0%s", sfx);
-        ADD2(x->gru_wih[d], PARAM_TRAINED, name, 3 * MODEL_G, MODEL_E);
+        ADD2(x->gru_wih[d], PARAM_TRAINED, name, 3 * GH, E);
         snprintf(name, sizeof name, "temporal.gru.weight_hh_l0%s", sfx);
-        ADD2(x->gru_whh[d], PARAM_TRAINED, name, 3 * MODEL_G, MODEL_G);
+        ADD2(x->gru_whh[d], PARAM_TRAINED, name, 3 * GH, GH);
         snprintf(name, sizeof name, "temporal.gru.bias_ih_l0%s", sfx);
-        ADD1(x->gru_bih[d], PARAM_TRAINED, name, 3 * MODEL_G);
+        ADD1(x->gru_bih[d], PARAM_TRAINED, name, 3 * GH);
         snprintf(name, sizeof name, "temporal.gru.bias_hh_l0%s", sfx);
-        ADD1(x->gru_bhh[d], PARAM_TRAINED, name, 3 * MODEL_G);
+        ADD1(x->gru_bhh[d], PARAM_TRAINED, name, 3 * GH);
     }
-    ADD1(x->cls_ln_w, PARAM_TRAINED, "cls_head.net.0.weight", MODEL_Z);
-    ADD1(x->cls_ln_b, PARAM_TRAINED, "cls_head.net.0.bias", MODEL_Z);
-    ADD2(x->cls_l1_w, PARAM_TRAINED, "cls_head.net.1.weight", MODEL_Z, MODEL_Z);
-    ADD1(x->cls_l1_b, PARAM_TRAINED, "cls_head.net.1.bias", MODEL_Z);
-    ADD2(x->cls_l2_w, PARAM_TRAINED, "cls_head.net.4.weight", cfg->num_classes, MODEL_Z);
+    ADD1(x->cls_ln_w, PARAM_TRAINED, "cls_head.net.0.weight", Z);
+    ADD1(x->cls_ln_b, PARAM_TRAINED, "cls_head.net.0.bias", Z);
+    ADD2(x->cls_l1_w, PARAM_TRAINED, "cls_head.net.1.weight", CH, Z);
+    ADD1(x->cls_l1_b, PARAM_TRAINED, "cls_head.net.1.bias", CH);
+    ADD2(x->cls_l2_w, PARAM_TRAINED, "cls_head.net.4.weight", cfg->num_classes, CH);
     ADD1(x->cls_l2_b, PARAM_TRAINED, "cls_head.net.4.bias", cfg->num_classes);
     if (cfg->signer_head) {
         const size_t NS = cfg->num_signers;
-        ADD1(x->sh_ln_w, PARAM_TRAINED, "signer_head.net.0.weight", MODEL_Z);
-        ADD1(x->sh_ln_b, PARAM_TRAINED, "signer_head.net.0.bias", MODEL_Z);
-        ADD2(x->sh_l1_w, PARAM_TRAINED, "signer_head.net.1.weight", 256, MODEL_Z);
-        ADD1(x->sh_l1_b, PARAM_TRAINED, "signer_head.net.1.bias", 256);
-        ADD2(x->sh_l2_w, PARAM_TRAINED, "signer_head.net.4.weight", NS, 256);
+        ADD1(x->sh_ln_w, PARAM_TRAINED, "signer_head.net.0.weight", Z);
+        ADD1(x->sh_ln_b, PARAM_TRAINED, "signer_head.net.0.bias", Z);
+        ADD2(x->sh_l1_w, PARAM_TRAINED, "signer_head.net.1.weight", HH, Z);
+        ADD1(x->sh_l1_b, PARAM_TRAINED, "signer_head.net.1.bias", HH);
+        ADD2(x->sh_l2_w, PARAM_TRAINED, "signer_head.net.4.weight", NS, HH);
         ADD1(x->sh_l2_b, PARAM_TRAINED, "signer_head.net.4.bias", NS);
     }
     if (cfg->use_mi) {
         const size_t NS = cfg->num_signers, H = cfg->mi_hidden;
-        ADD2(x->mi_l0_w, PARAM_MI, "mi.net.0.weight", H, MODEL_Z);
+        ADD2(x->mi_l0_w, PARAM_MI, "mi.net.0.weight", H, Z);
         ADD1(x->mi_l0_b, PARAM_MI, "mi.net.0.bias", H);
         ADD2(x->mi_l1_w, PARAM_MI, "mi.net.2.weight", H, H);
         ADD1(x->mi_l1_b, PARAM_MI, "mi.net.2.bias", H);
@@ -189,7 +213,7 @@ void model_init_weights(struct model *m, struct rng *r)
             int one = strstr(n, ".weight") != NULL || strstr(n, "running_var") != NULL;
             fill_const(m, idx, one ? 1.0f : 0.0f);
         } else if (!strncmp(n, "temporal.gru.", 13)) {
-            fill_uniform(m, idx, 1.0 / sqrt((double)MODEL_G), r);
+            fill_uniform(m, idx, 1.0 / sqrt((double)m->cfg.dims.gru), r);
         } else if (strstr(n, ".temporal.weight")) {
             fill_uniform(m, idx, 1.0 / sqrt((double)e->shape[1] * 3.0), r);
         } else {

@@ -20,11 +20,22 @@ struct error;
 enum attn_variant { ATTN_BIAS_AWARE = 0, ATTN_FILM = 1 };
 
 #define MODEL_LAYERS 3
-#define MODEL_E 128     /* model width */
-#define MODEL_HEADS 4
-#define MODEL_SIGNER 64 /* signer embedding size */
-#define MODEL_G 256     /* GRU hidden per direction */
-#define MODEL_Z 512     /* 2·G */
+
+/* Layer widths. SPEC §3 fixes them (model_dims_spec); they are a configuration so that
+ * parity fixtures can be small (tools/make_model_fixtures.py uses 8/16/16 ... widths with the
+ * same names and structure). E = channels[2] is the model width; Z = 2·gru. */
+struct model_dims {
+    size_t channels[MODEL_LAYERS]; /* 64, 128, 128 */
+    size_t dilations[MODEL_LAYERS];/* 1, 2, 3 */
+    size_t heads;                  /* 4 */
+    size_t signer_hidden;          /* 128: signer_enc.net.1 output */
+    size_t signer_dim;             /* 64: the signer embedding s */
+    size_t gru;                    /* 256: GRU hidden per direction */
+    size_t cls_hidden;             /* 512: cls_head.net.1 output */
+    size_t signer_head_hidden;     /* 256: signer_head.net.1 output */
+};
+
+void model_dims_spec(struct model_dims *d);
 
 struct model_config {
     size_t num_joints;          /* J */
@@ -36,6 +47,7 @@ struct model_config {
     size_t mi_hidden;           /* 128 */
     enum attn_variant attn;
     float dropout;              /* 0.1; 0 for parity runs */
+    struct model_dims dims;     /* model_dims_spec() unless a test shrinks them */
 };
 
 /* Parameter indices into the table, by role. -1 where the variant has no such tensor. */
@@ -71,23 +83,23 @@ struct model_acts {
     size_t B, T;
     struct model_layer_acts layer[MODEL_LAYERS];
     float *Hm;            /* (B,T,E) mean over joints */
-    float *senc_ln, *senc_mean, *senc_rstd, *senc_h; /* (B,S), (B), (B), (B,128) */
-    float *s;             /* (B,64) signer embedding */
+    float *senc_ln, *senc_mean, *senc_rstd, *senc_h; /* (B,S), (B), (B), (B,signer_hidden) */
+    float *s;             /* (B,signer_dim) signer embedding */
     float *Hatt;          /* (B,T,E) */
     float *attn_ws, *gru_ws, *tconv_ws, *supcon_ws;
-    float *Z;             /* (B,512) */
-    float *cls_ln, *cls_mean, *cls_rstd, *cls_u, *cls_v; /* (B,512)... */
-    uint8_t *cls_mask;    /* (B·512) */
+    float *Z;             /* (B,Z) */
+    float *cls_ln, *cls_mean, *cls_rstd, *cls_u, *cls_v; /* (B,Z), (B), (B), (B,CH), (B,CH) */
+    uint8_t *cls_mask;    /* (B·CH) */
     float *logits;        /* (B,NC) */
     float *sh_ln, *sh_mean, *sh_rstd, *sh_h;  /* signer head */
-    uint8_t *sh_mask;     /* (B·256) */
+    uint8_t *sh_mask;     /* (B·signer_head_hidden) */
     float *signer_logits; /* (B,NS) */
     float *mi_a0, *mi_a1, *mi_q; /* (B,H), (B,H), (B,NS) */
     /* backward scratch */
-    float *dA, *dB, *dC, *dD, *dH;     /* (N,128) ×4 and (N, K·128) */
-    float *dHm, *dHatt, *dZ, *dZs, *ds; /* (B,T,E), (B,T,E), (B,512), (B,512), (B,64) */
-    float *dh1, *dh2, *dh3, *dlogits, *dsig; /* head scratch (B,512)×3, (B,NC), (B,NS) */
-    float *dln_s, *dsenc_h, *dsenc_h2;  /* (B,S), (B,128), (B,128) */
+    float *dA, *dB, *dC, *dD, *dH;     /* (N,Cmax) ×4 and (N, K·Cmax) */
+    float *dHm, *dHatt, *dZ, *dZs, *ds; /* (B,T,E), (B,T,E), (B,Z), (B,Z), (B,signer_dim) */
+    float *dh1, *dh2, *dh3, *dlogits, *dsig; /* head scratch (B,max width)×3, (B,NC), (B,NS) */
+    float *dln_s, *dsenc_h, *dsenc_h2;  /* (B,S), (B,signer_hidden) ×2 */
     const float *x;       /* the input given to the forward (kept for the backward) */
     bool train;           /* mode of the last forward */
 };
@@ -146,7 +158,7 @@ int model_reserve(struct model *m, size_t B, size_t T, struct error *err);
 
 /* Forward pass. train: batch-statistics BatchNorm (running statistics updated,
  * num_batches_tracked counted) and dropout masks drawn from r; else evaluation mode (r unused).
- * Outputs in m->act: logits (B,NC), Z (B,512), s (B,64), signer_logits (B,NS) when the signer
+ * Outputs in m->act: logits (B,NC), Z (B,2·gru), s (B,signer_dim), signer_logits (B,NS) when the signer
  * head exists. in->x must stay valid until model_backward. */
 void model_forward(struct model *m, const struct model_inputs *in, bool train, struct rng *r);
 
