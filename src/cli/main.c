@@ -18,6 +18,7 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"inspect", cmd_inspect, "list a dataset's files, members, frames, windows and labels"},
     {"version", cmd_version, "print the version"},
 };
 
