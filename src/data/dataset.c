@@ -470,6 +470,22 @@ size_t dataset_landmark_bytes(const struct dataset *ds)
     return total;
 }
 
+size_t dataset_held_bytes(const struct dataset *ds)
+{
+    const size_t fs = data_frame_stats_size(ds->layout.coords);
+    size_t total = dataset_landmark_bytes(ds) + ds->n_videos * sizeof *ds->videos +
+                   ds->n_windows * sizeof *ds->windows;
+    for (size_t i = 0; i < ds->n_videos; i++) {
+        const struct data_video *v = &ds->videos[i];
+        total += v->frames * fs * sizeof *v->frame_stats;
+        if (v->labels) total += v->frames * sizeof *v->labels;
+        total += strlen(v->id) + 1 + strlen(v->path) + 1;
+        total += v->n_members * sizeof *v->members;
+        for (size_t k = 0; k < v->n_members; k++) total += strlen(v->members[k].name) + 1;
+    }
+    return total;
+}
+
 void dataset_fill_batch(const struct dataset *ds, const size_t *window_idx, size_t n,
                         float *x, float *stats, int32_t *labels, const int32_t *label_map)
 {

@@ -83,6 +83,9 @@ void dataset_free(struct dataset *ds);
 
 /* Bytes of float32 landmarks held (Σ T × J × C × 4). */
 size_t dataset_landmark_bytes(const struct dataset *ds);
+/* Bytes the dataset allocated in all: landmarks, statistic sums, labels, windows, member
+ * lists, names (the groundtruth's own tables aside). */
+size_t dataset_held_bytes(const struct dataset *ds);
 
 /* Assembles a batch of B = n windows ds->windows[window_idx[b]]: x (B × window × J × C, zero frames after a short
  * video's end), stats (B × 2C, over the window's real frames) and labels (B): the window's
