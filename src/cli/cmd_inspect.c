@@ -80,10 +80,11 @@ static void print_dataset(const struct dataset *ds, const int32_t *order, size_t
         }
         frames += v->frames;
         labelled += lab;
-        printf("%s.npz: %zu frames, %zu windows", v->id, v->frames, v->n_windows);
+        printf("%s.npz: %zu frames, %zu window%s", v->id, v->frames, v->n_windows,
+               v->n_windows == 1 ? "" : "s");
         if (ds->has_groundtruth)
-            printf(" (%zu labelled, %zu unlabelled; %zu annotations)", lab, v->n_windows - lab,
-                   v->n_annotations);
+            printf(" (%zu labelled, %zu unlabelled; %zu annotation%s)", lab, v->n_windows - lab,
+                   v->n_annotations, v->n_annotations == 1 ? "" : "s");
         printf("%s\n", v->normalized ? "" : ", not normalised");
         printf("    %-14s %-18s %s\n", "member", "shape", "dtype");
         for (size_t k = 0; k < v->n_members; k++) {
@@ -91,7 +92,8 @@ static void print_dataset(const struct dataset *ds, const int32_t *order, size_t
             printf("    %-14s ", m->name);
             if (m->ndim > 0 || m->ok) print_shape(m);
             else printf("%-18s", "?");
-            printf(" %s\n", m->descr[0] ? m->descr : "?");
+            printf(" %s%s\n", m->descr[0] ? m->descr : "?",
+                   m->fortran_order ? ", Fortran order" : "");
         }
         if (lab) {
             printf("    windows per label:\n");

@@ -114,6 +114,7 @@ static int copy_members(struct data_video *v, const struct npz *z, struct error 
         memcpy(d->descr, m->descr, sizeof d->descr);
         d->descr[sizeof d->descr - 1] = '\0';
         d->ok = m->ok;
+        d->fortran_order = m->fortran_order;
         d->ndim = m->ndim;
         memcpy(d->shape, m->shape, sizeof d->shape);
     }

@@ -30,6 +30,7 @@ struct data_member_info {
     char *name;
     char descr[16];
     bool ok;                /* a float16/32/64 array whose header parsed */
+    bool fortran_order;
     int ndim;
     size_t shape[NPY_MAX_DIMS];
 };
