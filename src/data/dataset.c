@@ -425,7 +425,7 @@ int dataset_load(struct dataset *ds, const char *dir, const struct data_config *
     long failed = -1;
     struct error first_err;
     first_err.msg[0] = '\0';
-#pragma omp parallel
+#pragma omp parallel if (n > 1)
     {
         struct scratch sc;
         memset(&sc, 0, sizeof sc);

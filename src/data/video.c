@@ -201,12 +201,30 @@ static void stats_frame(const struct data_layout *lay, const struct data_raw_vid
     }
 }
 
+/* One frame of one part: n joints (through the face subset `map` when not NULL) from src
+ * (stride `channels`) to dst (stride C): absent joints zeroed, the others copied and, with
+ * a shoulder frame `s`, normalised in channels 0..min(C,3)-1. */
+static inline __attribute__((always_inline)) void
+copy_joints(const float *src, size_t channels, const int *map, size_t n, float *dst, size_t C,
+            bool zero_is_missing, const struct shoulder *s)
+{
+    const size_t ncoord = C < 3 ? C : 3;
+    for (size_t k = 0; k < n; k++, dst += C) {
+        const float *v = src + (map ? (size_t)map[k] : k) * channels;
+        if (!joint_present(v, C, zero_is_missing)) {
+            for (size_t c = 0; c < C; c++) dst[c] = 0.0f;
+            continue;
+        }
+        for (size_t c = 0; c < C; c++)
+            dst[c] = (s && c < ncoord) ? (float)(((double)v[c] - s->m[c]) / s->d) : v[c];
+    }
+}
+
 void data_video_build(const struct data_config *cfg, const struct data_layout *lay,
                       const struct data_raw_video *raw, float *x, double *frame_stats,
                       double *stat_ref, bool *normalized)
 {
     const size_t T = raw->frames, J = lay->joints, C = lay->coords;
-    const size_t ncoord = C < 3 ? C : 3;
     const bool zim = cfg->zero_is_missing;
     const struct data_raw_part *pose = &raw->part[DATA_PART_POSE];
 
@@ -238,21 +256,21 @@ void data_video_build(const struct data_config *cfg, const struct data_layout *l
         }
         for (int p = 0; p < DATA_PART_COUNT; p++) {
             const struct data_raw_part *rp = &raw->part[p];
-            for (size_t k = 0; k < lay->part_joints[p]; k++) {
-                float *dst = x + (t * J + lay->part_offset[p] + k) * C;
-                const float *v =
-                    rp->data ? rp->data + (t * rp->joints + raw_joint(lay, p, k)) * rp->channels
-                             : NULL;
-                if (!v || !joint_present(v, C, zim)) {
-                    memset(dst, 0, C * sizeof *dst);
-                    continue;
-                }
-                for (size_t c = 0; c < C; c++) {
-                    if (norm && c < ncoord)
-                        dst[c] = (float)(((double)v[c] - sh.m[c]) / sh.d);
-                    else
-                        dst[c] = v[c];
-                }
+            const size_t n = lay->part_joints[p];
+            float *dst = x + (t * J + lay->part_offset[p]) * C;
+            if (!rp->data) {
+                memset(dst, 0, n * C * sizeof *dst);
+                continue;
+            }
+            const float *src = rp->data + t * rp->joints * rp->channels;
+            const int *map = p == DATA_PART_FACE ? lay->face_index : NULL;
+            const struct shoulder *s = norm ? &sh : NULL;
+            /* C as a constant in each call, so the channel loops unroll. */
+            switch (C) {
+            case 1: copy_joints(src, rp->channels, map, n, dst, 1, zim, s); break;
+            case 2: copy_joints(src, rp->channels, map, n, dst, 2, zim, s); break;
+            case 3: copy_joints(src, rp->channels, map, n, dst, 3, zim, s); break;
+            default: copy_joints(src, rp->channels, map, n, dst, 4, zim, s); break;
             }
         }
     }
