@@ -10,7 +10,8 @@
 # on the same files, each run once to warm the page cache and once timed, and reports both
 # times, their ratio, and the C process's peak resident memory next to the dataset's float32
 # landmark size. CPU time (user+sys) is printed beside wall time: on a shared machine the
-# wall clock measures the neighbours as much as the program. Not a test: it needs ~2 GB of disk and ~2 GB of memory.
+# wall clock measures the neighbours as much as the program. Not a test: it needs ~2 GB of
+# disk and ~2 GB of memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/signstgcn}
@@ -37,7 +38,8 @@ land=$(awk '/landmark bytes/ {print $3}' "$WORK.out")
 $PY bench/npz_load_numpy.py "$WORK" >/dev/null
 read -r py_s py_cpu py_bytes py_files < <($PY bench/npz_load_numpy.py "$WORK")
 
-awk -v c="$c_s" -v p="$py_s" -v cc="$c_cpu" -v pc="$py_cpu" -v rss="$rss_kb" -v land="$land" -v pb="$py_bytes" 'BEGIN {
+awk -v c="$c_s" -v p="$py_s" -v cc="$c_cpu" -v pc="$py_cpu" -v rss="$rss_kb" -v land="$land" \
+    -v pb="$py_bytes" 'BEGIN {
     printf "                              wall s    CPU s (user+sys)\n"
     printf "signstgcn inspect (1 thread): %8.2f %8.2f  (whole process)\n", c, cc
     printf "numpy np.load (1 thread):     %8.2f %8.2f  (loads only; %.2f GB of float32)\n",

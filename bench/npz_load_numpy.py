@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """npz_load_numpy.py — the reference for bench/load_bench.sh: np.load of every member of
-every <dir>/*.npz (byte order), one thread; prints wall and CPU seconds (from the first np.load to the last), the bytes read and
-the file count."""
+every <dir>/*.npz (byte order), one thread; prints wall and CPU seconds (from the first
+np.load to the last), the bytes read and the file count."""
 import os
 import sys
 import time

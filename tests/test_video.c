@@ -123,7 +123,8 @@ static void test_missing_joint_rules(void **state)
                 if (j < 33) want = (t == 0 && j >= 1 && j <= 4 && j != 3) ? 0.0f : 0.5f;
                 else if (j < 54) want = 0.0f; /* left hand absent */
                 else want = (t == 1 && j == 54 + 5) ? 0.0f : 0.75f;
-                if (got != want) fail_msg("x[%zu,%zu,%zu] = %g, want %g", t, j, c, (double)got, (double)want);
+                if (got != want)
+                    fail_msg("x[%zu,%zu,%zu] = %g, want %g", t, j, c, (double)got, (double)want);
             }
     /* Statistics count the present pose joints: 30 in frame 0, 33 in frame 1. */
     assert_true(fs[0] == 30.0);

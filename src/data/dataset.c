@@ -170,7 +170,8 @@ static int load_video(const struct data_config *cfg, struct data_video *v, struc
             raw.frames = m->shape[0];
         } else if (m->shape[0] != raw.frames) {
             error_set(err, "dataset: '%s': member '%s' has %zu frames but member '%s' has %zu",
-                      v->path, m->name, m->shape[0], data_part_name((enum data_part)t_from), raw.frames);
+                      v->path, m->name, m->shape[0], data_part_name((enum data_part)t_from),
+                      raw.frames);
             goto out;
         }
         raw.part[p].joints = m->shape[1];
@@ -216,7 +217,8 @@ static int load_video(const struct data_config *cfg, struct data_video *v, struc
         if (count > sc->cap[p]) {
             if (sg_realloc((void **)&sc->buf[p], count, sizeof(float), "dataset: part buffer",
                            err)) {
-                error_prefix(err, "dataset: '%s': member '%s'", v->path, data_part_name((enum data_part)p));
+                error_prefix(err, "dataset: '%s': member '%s'", v->path,
+                             data_part_name((enum data_part)p));
                 goto out;
             }
             sc->cap[p] = count;

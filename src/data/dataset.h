@@ -1,9 +1,9 @@
 /* dataset.h — a folder of landmark files loaded for training and inference (SPEC §1.1–1.2).
  *
  * dataset_load() lists the .npz files of a folder (byte order, not recursive), reads from
- * each file only the members it needs, and keeps per video: the frames × J × C float32 landmarks (assembled,
- * normalised, absent joints zeroed), per-frame label ids (with a groundtruth) and per-frame
- * sums for the signer statistics. Windows are views (video, start, label): a batch is
+ * each file only the members it needs, and keeps per video: the frames × J × C float32
+ * landmarks (assembled, normalised, absent joints zeroed), per-frame label ids (with a
+ * groundtruth) and per-frame sums for the signer statistics. Windows are views (video, start, label): a batch is
  * assembled from them on demand by dataset_fill_batch(), which pads short videos with zero
  * frames. No window is ever stored as a copy.
  *
@@ -88,8 +88,8 @@ size_t dataset_landmark_bytes(const struct dataset *ds);
  * lists, names (the groundtruth's own tables aside). */
 size_t dataset_held_bytes(const struct dataset *ds);
 
-/* Assembles a batch of B = n windows ds->windows[window_idx[b]]: x (B × window × J × C, zero frames after a short
- * video's end), stats (B × 2C, over the window's real frames) and labels (B): the window's
+/* Assembles a batch of B = n windows ds->windows[window_idx[b]]: x (B × window × J × C,
+ * zero frames after a short video's end), stats (B × 2C, over the window's real frames) and labels (B): the window's
  * label id mapped through label_map (label id → class, -1 dropped by the caller) when
  * label_map is not NULL, else the label id itself. Any output may be NULL. */
 void dataset_fill_batch(const struct dataset *ds, const size_t *window_idx, size_t n,
