@@ -107,6 +107,15 @@ static void test_report_with_labels(void **state)
                                   "    sign                     1\n"));
     cli_result_free(&r);
 
+    /* --binary: signing when the label is in --signing-labels (ASCII case-insensitive). */
+    r = run_cli("inspect", "--data", dir, "--window", "5", "--stride", "5", "--binary",
+                "--signing-labels", " SIGN , ", NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "  windows per class (--binary):\n"
+                                  "    not_signing              2\n"
+                                  "    signing                  1\n"));
+    cli_result_free(&r);
+
     /* An explicit --groundtruth, with a frame beyond T and an unknown video. */
     char *gt2 = path_join(dir, "other.txt");
     write_text_file(gt2, "v1 3 wave\nv1 40 wave\nnobody 0 wave\n");
@@ -207,7 +216,7 @@ static void test_usage_errors_exit_2(void **state)
     const char *dir = fixture_path("dataset/main");
     char d[4096];
     snprintf(d, sizeof d, "%s", dir);
-    const char *cases[][6] = {
+    const char *cases[][7] = {
         {"inspect", "--data", d, "--window", "abc", NULL},
         {"inspect", "--data", d, "--window", "0", NULL},
         {"inspect", "--data", d, "--stride", "2x", NULL},
@@ -219,10 +228,11 @@ static void test_usage_errors_exit_2(void **state)
         {"inspect", "--data", d, "--window", NULL, NULL},
         {"inspect", "--window", "5", NULL, NULL, NULL},
         {"inspect", "--data", d, "extra", NULL, NULL},
+        {"inspect", "--data", d, "--binary", "--signing-labels", " , "},
     };
     const char *needles[] = {"--window", "--window", "--stride", "--coords", "--face-points",
                              "--normalize", "--label-fill", "--bogus", "--window", "--data",
-                             "extra"};
+                             "extra", "--signing-labels"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_failure(2, cases[i], needles[i], "Try 'signstgcn inspect --help'");
     struct cli_result r = run_cli("inspect", "--help", NULL);

@@ -4,7 +4,8 @@
  * prints per file its npz members (name, shape, dtype), frames, windows and — with a
  * groundtruth — labelled/unlabelled windows and windows per label; then the totals: files,
  * frames, windows, labelled/unlabelled windows, windows per label, joints J, channels C.
- * Without a groundtruth the label columns are left out. The PyTorch original's
+ * With --binary the labelled windows are also counted per class (signing / not_signing, by
+ * --signing-labels). Without a groundtruth the label columns are left out. The PyTorch original's
  * check_npz_files, grown up: a bad file stops it with the loader's one-line message (exit 1).
  * Labels are listed in byte order of their names.
  */
@@ -18,6 +19,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "data/windows.h"
 
 static const char *const CMD = "inspect";
 
@@ -57,6 +59,20 @@ static void print_label_counts(const struct dataset *ds, const int32_t *order,
         if (!counts[id]) continue;
         printf("%s%-24s %zu\n", indent, groundtruth_label_name(&ds->gt, id), counts[id]);
     }
+}
+
+/* --binary: labelled windows per class (signing when the label is in --signing-labels). */
+static void print_binary(const struct dataset *ds, const struct name_list *signing,
+                         int32_t *class_of_label)
+{
+    const size_t n_labels = groundtruth_num_labels(&ds->gt);
+    windows_binary_map(signing, (const char *const *)ds->gt.labels, n_labels, class_of_label);
+    size_t n[2] = {0, 0};
+    for (size_t i = 0; i < ds->n_windows; i++)
+        if (ds->windows[i].label >= 0) n[class_of_label[ds->windows[i].label] == 1]++;
+    static const char *const names[] = WINDOWS_BINARY_CLASS_NAMES;
+    printf("  windows per class (--binary):\n");
+    for (int k = 0; k < 2; k++) printf("    %-24s %zu\n", names[k], n[k]);
 }
 
 static void print_dataset(const struct dataset *ds, const int32_t *order, size_t *file_counts,
@@ -148,27 +164,38 @@ int cmd_inspect(int argc, char **argv)
 
     struct warn_sink warn = {cli_warn, (void *)CMD};
     struct error err;
+    struct name_list signing = {0};
+    if (cfg.binary && name_list_parse(&signing, cfg.signing_labels, "--signing-labels", false,
+                                      &err))
+        return cli_usage_error(CMD, "%s", err.msg);
     struct dataset ds;
-    if (dataset_load(&ds, data, &cfg, false, &warn, &err)) return cli_fail(CMD, &err);
+    if (dataset_load(&ds, data, &cfg, false, &warn, &err)) {
+        name_list_free(&signing);
+        return cli_fail(CMD, &err);
+    }
 
     const size_t n_labels = ds.has_groundtruth ? groundtruth_num_labels(&ds.gt) : 0;
     int32_t *order = sg_calloc(n_labels, sizeof *order, "inspect: labels", &err);
+    int32_t *class_of_label = sg_calloc(n_labels, sizeof *order, "inspect: labels", &err);
     size_t *file_counts = sg_calloc(n_labels, sizeof *file_counts, "inspect: labels", &err);
     size_t *total_counts = sg_calloc(n_labels, sizeof *total_counts, "inspect: labels", &err);
     int rc = CLI_OK;
-    if (!order || !file_counts || !total_counts) {
+    if (!order || !class_of_label || !file_counts || !total_counts) {
         rc = cli_fail(CMD, &err);
     } else {
         for (size_t k = 0; k < n_labels; k++) order[k] = (int32_t)k;
         sort_gt = &ds.gt;
         qsort(order, n_labels, sizeof *order, cmp_label);
         print_dataset(&ds, order, file_counts, total_counts);
+        if (cfg.binary && ds.has_groundtruth) print_binary(&ds, &signing, class_of_label);
         if (fflush(stdout) != 0) {
             error_set(&err, "inspect: cannot write the output");
             rc = cli_fail(CMD, &err);
         }
     }
     free(order);
+    free(class_of_label);
+    name_list_free(&signing);
     free(file_counts);
     free(total_counts);
     dataset_free(&ds);
