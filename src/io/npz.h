@@ -27,6 +27,12 @@ struct npz_member {
     size_t shape[NPY_MAX_DIMS];
     size_t count;      /* product of shape */
     int version_major; /* npy format version */
+    /* private to npz.c: where the member is and how to convert it */
+    unsigned long long zip_index;
+    size_t data_offset; /* bytes of .npy header before the data */
+    size_t data_bytes;  /* count * element size */
+    int elem_size;      /* 2, 4 or 8 */
+    bool big_endian;
 };
 
 struct npz {
@@ -59,6 +65,7 @@ struct npz_writer {
     char *tmp_path;
     bool compress;
     int error; /* a failed add poisons the writer: close then fails */
+    size_t n_members;
 };
 int npz_writer_open(struct npz_writer *w, const char *path, bool compress, struct error *err);
 /* Adds a float32 array (C order, npy 1.0 header, little-endian "<f4"). */
