@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"splits", cmd_splits, "split a dataset's videos into train/val/test (JSON)"},
 };
 
 static void print_help(FILE *f)
