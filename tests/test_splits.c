@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -264,6 +265,273 @@ static void test_json_reader_errors(void **state)
     assert_non_null(strstr(err.msg, "cannot open '/nonexistent/s.json'"));
 }
 
+
+/* ---- the command end to end -------------------------------------------------------------- */
+
+static void write_video(const char *dir, const char *id, size_t T, size_t hand_T)
+{
+    char *name = malloc(strlen(id) + 5);
+    sprintf(name, "%s.npz", id);
+    char *path = path_join(dir, name);
+    struct npz_writer w;
+    struct error err;
+    if (npz_writer_open(&w, path, false, &err) != 0) fail_msg("%s", err.msg);
+    size_t n = (T > hand_T ? T : hand_T) * 33 * 2;
+    float *data = calloc(n, sizeof *data);
+    const size_t pose_shape[3] = {T, 33, 2}, hand_shape[3] = {hand_T, 21, 2};
+    if (npz_writer_add_f32(&w, "pose", 3, pose_shape, data, &err) != 0) fail_msg("%s", err.msg);
+    if (hand_T && npz_writer_add_f32(&w, "left_hand", 3, hand_shape, data, &err) != 0)
+        fail_msg("%s", err.msg);
+    if (npz_writer_close(&w, &err) != 0) fail_msg("%s", err.msg);
+    free(data);
+    free(path);
+    free(name);
+}
+
+/* n videos "v00".."v{n-1}" of 40 frames; the first npos have S annotations, the others only
+ * "n"; optionally a signers.txt with `nsigners` signers. */
+static char *make_dataset(size_t n, size_t npos, size_t nsigners)
+{
+    char *dir = tmpdir_make();
+    size_t cap = 64 * n + 64, len = 0;
+    char *gt = malloc(cap), *sg = malloc(cap);
+    size_t slen = 0;
+    gt[0] = sg[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "v%02zu", i);
+        write_video(dir, id, 40, i % 3 == 0 ? 40 : 0);
+        len += (size_t)snprintf(gt + len, cap - len, "%s 0 n\n%s 20 %s\n%s 30 n\n", id, id,
+                                i < npos ? "S" : "n", id);
+        if (nsigners)
+            slen += (size_t)snprintf(sg + slen, cap - slen, "%s signer%zu\n", id, i % nsigners);
+    }
+    char *p = path_join(dir, "groundtruth.txt");
+    write_text_file(p, gt);
+    free(p);
+    if (nsigners) {
+        p = path_join(dir, "signers.txt");
+        write_text_file(p, sg);
+        free(p);
+    }
+    free(gt);
+    free(sg);
+    return dir;
+}
+
+static void remove_dataset(char *dir)
+{
+    tmpdir_remove(dir);
+    free(dir);
+}
+
+static struct cli_result splits_cli(const char *dir, const char *out, const char *seed,
+                                    const char *extra1, const char *extra2)
+{
+    return run_cli("splits", "--data", dir, "--window", "10", "--stride", "5", "--out", out,
+                   "--seed", seed, extra1, extra2, (const char *)NULL);
+}
+
+static const cJSON *get(const cJSON *o, const char *k)
+{
+    const cJSON *x = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!x) fail_msg("JSON key '%s' missing", k);
+    return x;
+}
+
+/* Checks the schema and every count; returns split index per video (v00.. order). */
+static void check_json(const char *path, size_t n, size_t npos, int *split_of)
+{
+    char *text = read_text_file(path, NULL);
+    assert_non_null(text);
+    cJSON *root = cJSON_Parse(text);
+    assert_non_null(root);
+    const cJSON *meta = get(root, "meta");
+    assert_int_equal(cJSON_GetArraySize(meta), 8);
+    static const char *const mk[] = {"data", "groundtruth", "window", "stride", "s_label",
+                                     "rule", "ratios", "seed"};
+    for (size_t i = 0; i < 8; i++) get(meta, mk[i]);
+    assert_int_equal(get(meta, "window")->valueint, 10);
+    assert_string_equal(get(meta, "rule")->valuestring, "any");
+    assert_true(get(get(meta, "ratios"), "train")->valuedouble == 0.8);
+    const cJSON *pv = get(root, "per_video");
+    assert_int_equal(cJSON_GetArraySize(pv), (int)n);
+    for (size_t i = 0; i < n; i++) split_of[i] = -1;
+    const cJSON *splits = get(root, "splits");
+    assert_int_equal(cJSON_GetArraySize(splits), 3);
+    static const char *const names[] = {"train", "val", "test"};
+    for (int k = 0; k < 3; k++) {
+        const cJSON *s = get(splits, names[k]);
+        double S = 0, nonS = 0;
+        size_t pos = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, get(s, "videos"))
+        {
+            size_t i = (size_t)atoi(e->valuestring + 1);
+            assert_true(i < n);
+            assert_int_equal(split_of[i], -1); /* no video twice */
+            split_of[i] = k;
+            const cJSON *x = get(pv, e->valuestring);
+            assert_int_equal(get(x, "frames")->valueint, 40);
+            assert_int_equal(get(x, "windows")->valueint, 7);
+            assert_int_equal(get(x, "S_windows")->valueint + get(x, "nonS_windows")->valueint, 7);
+            /* S at frame 20 only: windows starting 15 and 20 (window 10, stride 5) */
+            assert_int_equal(get(x, "S_windows")->valueint, i < npos ? 2 : 0);
+            S += get(x, "S_windows")->valuedouble;
+            nonS += get(x, "nonS_windows")->valuedouble;
+            pos += i < npos;
+        }
+        assert_true(get(get(s, "counts"), "S")->valuedouble == S);
+        assert_true(get(get(s, "counts"), "nonS")->valuedouble == nonS);
+        if (npos >= 3) assert_true(pos >= 1);
+    }
+    for (size_t i = 0; i < n; i++) assert_in_range(split_of[i], 0, 2);
+    cJSON_Delete(root);
+    free(text);
+}
+
+static void test_cli_reproducible_and_schema(void **state)
+{
+    (void)state;
+    size_t n = 30, npos = 9;
+    char *dir = make_dataset(n, npos, 0);
+    char *a = path_join(dir, "a.json"), *b = path_join(dir, "b.json"), *c = path_join(dir, "c.json");
+    struct cli_result r = splits_cli(dir, a, "5", NULL, NULL);
+    if (r.exit_code != 0) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "30 videos (9 with an S window), 210 windows: S 18, nonS 192"));
+    cli_result_free(&r);
+    r = splits_cli(dir, b, "5", NULL, NULL);
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    r = splits_cli(dir, c, "6", NULL, NULL);
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    size_t la, lb, lc;
+    char *ta = read_text_file(a, &la), *tb = read_text_file(b, &lb), *tc = read_text_file(c, &lc);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ta, tb, la);
+    int sa[30], sc[30];
+    check_json(a, n, npos, sa);
+    check_json(c, n, npos, sc);
+    size_t differ = 0;
+    for (size_t i = 0; i < n; i++) differ += sa[i] != sc[i];
+    assert_true(differ > 0);
+    /* the default output is <data>/splits.json */
+    r = run_cli("splits", "--data", dir, "--window", "10", "--stride", "5", "--seed", "5",
+                (const char *)NULL);
+    assert_int_equal(r.exit_code, 0);
+    cli_result_free(&r);
+    char *def = path_join(dir, "splits.json");
+    size_t ld;
+    char *td = read_text_file(def, &ld);
+    assert_non_null(td);
+    assert_int_equal(ld, la);
+    free(td);
+    free(def);
+    free(ta);
+    free(tb);
+    free(tc);
+    free(a);
+    free(b);
+    free(c);
+    remove_dataset(dir);
+}
+
+static void test_cli_signers(void **state)
+{
+    (void)state;
+    size_t n = 24, npos = 8;
+    char *dir = make_dataset(n, npos, 6); /* signer of v_i is i % 6 */
+    char *out = path_join(dir, "s.json");
+    for (int seed = 0; seed < 4; seed++) {
+        char sd[8];
+        snprintf(sd, sizeof sd, "%d", seed);
+        struct cli_result r = splits_cli(dir, out, sd, NULL, NULL);
+        if (r.exit_code != 0) fail_msg("exit %d: %s", r.exit_code, r.err);
+        assert_non_null(strstr(r.out, "(signer-disjoint)"));
+        cli_result_free(&r);
+        int sp[24];
+        check_json(out, n, npos, sp);
+        for (size_t i = 0; i < n; i++) assert_int_equal(sp[i], sp[i % 6]);
+    }
+    /* --signers elsewhere, missing a video: exit 1 naming it */
+    char *sg = path_join(dir, "other_signers.txt");
+    write_text_file(sg, "v00 a\nv01 b\n");
+    struct cli_result r = splits_cli(dir, out, "0", "--signers", sg);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "has no line for video 'v02'"));
+    assert_non_null(strstr(r.err, "22 videos have no signer line"));
+    cli_result_free(&r);
+    free(sg);
+    free(out);
+    remove_dataset(dir);
+}
+
+static void test_cli_bad_inputs(void **state)
+{
+    (void)state;
+    char *dir = make_dataset(6, 3, 0);
+    char *out = path_join(dir, "s.json");
+    /* ratios */
+    struct cli_result r = run_cli("splits", "--data", dir, "--train", ".5", (const char *)NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "must sum to 1"));
+    cli_result_free(&r);
+    r = run_cli("splits", "--data", dir, "--train", "1.1", "--val", "-0.1", "--test", "0",
+                (const char *)NULL);
+    assert_int_equal(r.exit_code, 2);
+    cli_result_free(&r);
+    r = run_cli("splits", "--data", dir, "--rule", "most", (const char *)NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "--rule must be 'any' or 'majority'"));
+    cli_result_free(&r);
+    r = run_cli("splits", (const char *)NULL);
+    assert_int_equal(r.exit_code, 2);
+    cli_result_free(&r);
+    /* a groundtruth id without an npz: a warning, still 0 */
+    char *gtp = path_join(dir, "groundtruth.txt");
+    char *gt = read_text_file(gtp, NULL);
+    char *gt2 = malloc(strlen(gt) + 32);
+    sprintf(gt2, "%sghost 3 S\n", gt);
+    write_text_file(gtp, gt2);
+    r = splits_cli(dir, out, "0", NULL, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.err, "warning: groundtruth"));
+    assert_non_null(strstr(r.err, "names video 'ghost', which has no 'ghost.npz'"));
+    cli_result_free(&r);
+    /* a non-integer frame: exit 1 naming file:line */
+    sprintf(gt2, "%sv01 x12 S\n", gt);
+    write_text_file(gtp, gt2);
+    r = splits_cli(dir, out, "0", NULL, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "groundtruth.txt':19: frame index 'x12' is not a non-negative "
+                                  "integer (line: \"v01 x12 S\")"));
+    cli_result_free(&r);
+    /* majority rule: window [15,25) has frame 20 S only → S; [20,30) too */
+    write_text_file(gtp, gt);
+    r = splits_cli(dir, out, "0", "--rule", "majority");
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "42 windows: S 6, nonS 36"));
+    cli_result_free(&r);
+    /* frame counts that disagree */
+    write_video(dir, "v99", 10, 12);
+    r = splits_cli(dir, out, "0", NULL, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "v99.npz': 'pose' has 10 frames but 'left_hand' has 12"));
+    cli_result_free(&r);
+    /* no groundtruth */
+    unlink(gtp);
+    r = splits_cli(dir, out, "0", NULL, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "error: groundtruth: no groundtruth file in"));
+    cli_result_free(&r);
+    free(gt);
+    free(gt2);
+    free(gtp);
+    free(out);
+    remove_dataset(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -274,6 +542,9 @@ int main(void)
         cmocka_unit_test(test_ratios),
         cmocka_unit_test(test_json_roundtrip),
         cmocka_unit_test(test_json_reader_errors),
+        cmocka_unit_test(test_cli_reproducible_and_schema),
+        cmocka_unit_test(test_cli_signers),
+        cmocka_unit_test(test_cli_bad_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
