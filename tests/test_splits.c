@@ -298,7 +298,7 @@ static char *make_dataset(size_t n, size_t npos, size_t nsigners)
     size_t slen = 0;
     gt[0] = sg[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        char id[16];
+        char id[32];
         snprintf(id, sizeof id, "v%02zu", i);
         write_video(dir, id, 40, i % 3 == 0 ? 40 : 0);
         len += (size_t)snprintf(gt + len, cap - len, "%s 0 n\n%s 20 %s\n%s 30 n\n", id, id,
