@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 #include "data/splits.h"
 #include "io/groundtruth.h"
@@ -265,6 +266,30 @@ static void test_json_reader_errors(void **state)
     assert_non_null(strstr(err.msg, "cannot open '/nonexistent/s.json'"));
 }
 
+
+/* Every allocation of ours failing in turn: clean failures, nothing leaked (ASan). */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    const char *json = "{\"splits\": {\"train\": {\"videos\": [\"a\", \"b\"]}, \"val\": "
+                       "{\"videos\": [\"c\"]}, \"test\": {\"videos\": [\"d\"]}}}";
+    size_t n = 8;
+    int ok_json = 0, ok_assign = 0;
+    for (long k = 0; k < 30; k++) {
+        struct splits_lists l;
+        struct error err;
+        alloc_fail_after(k);
+        if (splits_json_parse(json, strlen(json), "s.json", &l, &err) == 0) ok_json++;
+        splits_lists_free(&l);
+        struct split_video *v = make_videos(n, 3);
+        alloc_fail_after(k);
+        if (splits_assign(v, n, DEFAULT_RATIOS, 1, &err) == 0) ok_assign++;
+        alloc_fail_after(-1);
+        free_videos(v, n);
+    }
+    assert_true(ok_json > 0 && ok_json < 30);
+    assert_true(ok_assign > 0 && ok_assign < 30);
+}
 
 /* ---- the command end to end -------------------------------------------------------------- */
 
@@ -542,6 +567,7 @@ int main(void)
         cmocka_unit_test(test_ratios),
         cmocka_unit_test(test_json_roundtrip),
         cmocka_unit_test(test_json_reader_errors),
+        cmocka_unit_test(test_alloc_failures),
         cmocka_unit_test(test_cli_reproducible_and_schema),
         cmocka_unit_test(test_cli_signers),
         cmocka_unit_test(test_cli_bad_inputs),
