@@ -544,6 +544,18 @@ static void test_cli_bad_inputs(void **state)
     assert_int_equal(r.exit_code, 1);
     assert_non_null(strstr(r.err, "v99.npz': 'pose' has 10 frames but 'left_hand' has 12"));
     cli_result_free(&r);
+    /* a folder that does not exist, and one without npz files */
+    r = splits_cli("/nonexistent-sg-folder", out, "0", NULL, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "cannot open folder '/nonexistent-sg-folder'"));
+    cli_result_free(&r);
+    char *empty = tmpdir_make();
+    r = splits_cli(empty, out, "0", NULL, NULL);
+    assert_int_equal(r.exit_code, 1);
+    assert_non_null(strstr(r.err, "no .npz file in"));
+    cli_result_free(&r);
+    tmpdir_remove(empty);
+    free(empty);
     /* no groundtruth */
     unlink(gtp);
     r = splits_cli(dir, out, "0", NULL, NULL);

@@ -128,15 +128,15 @@ int cmd_splits(int argc, char **argv)
     struct signers sg = {0};
     struct split_video *v = NULL;
 
-    if (groundtruth_find(data, gt_arg, true, &gt_path, &err) != 0) goto done;
-    if (groundtruth_read(&gt, gt_path, &err) != 0) goto done;
-    if (signers_find(data, signers_arg, &signers_path, &err) != 0) goto done;
-    if (signers_path && signers_read(&sg, signers_path, &err) != 0) goto done;
     if (splits_list_videos(data, &ids, &n, &err) != 0) goto done;
     if (n == 0) {
         error_set(&err, "splits: no .npz file in '%s'", data);
         goto done;
     }
+    if (groundtruth_find(data, gt_arg, true, &gt_path, &err) != 0) goto done;
+    if (groundtruth_read(&gt, gt_path, &err) != 0) goto done;
+    if (signers_find(data, signers_arg, &signers_path, &err) != 0) goto done;
+    if (signers_path && signers_read(&sg, signers_path, &err) != 0) goto done;
     for (size_t i = 0; i < groundtruth_num_videos(&gt); i++) {
         const char *id = groundtruth_video_id(&gt, i);
         if (!has_id(ids, n, id))
