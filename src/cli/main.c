@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
     {"inspect", cmd_inspect, "list a dataset's files, members, frames, windows and labels"},
+    {"splits", cmd_splits, "split a dataset's videos into train/val/test (JSON)"},
     {"version", cmd_version, "print the version"},
 };
 
