@@ -1,6 +1,6 @@
 /* topology.h — MediaPipe landmark topology compiled into tables (contract; see topology.c).
  *
- * The edge lists of ../shared/data/mediapipe_topology.txt (pose 33, hand 21, face 468/478
+ * The edge lists of data/mediapipe_topology.txt (pose 33, hand 21, face 468/478
  * points), turned into C tables by tools/gen_topology.py, plus the face point subsets used
  * by --face-points (contours: the 128 points of FACEMESH_CONTOURS; lips: the 40 lips points),
  * each in increasing MediaPipe index order.
