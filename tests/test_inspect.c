@@ -229,10 +229,11 @@ static void test_usage_errors_exit_2(void **state)
         {"inspect", "--window", "5", NULL, NULL, NULL},
         {"inspect", "--data", d, "extra", NULL, NULL},
         {"inspect", "--data", d, "--binary", "--signing-labels", " , "},
+        {"inspect", "--data", d, "--no-include-pose", NULL},
     };
     const char *needles[] = {"--window", "--window", "--stride", "--coords", "--face-points",
                              "--normalize", "--label-fill", "--bogus", "--window", "--data",
-                             "extra", "--signing-labels"};
+                             "extra", "--signing-labels", "no part"};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
         expect_failure(2, cases[i], needles[i], "Try 'signstgcn inspect --help'");
     struct cli_result r = run_cli("inspect", "--help", NULL);

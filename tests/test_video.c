@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "data/config.h"
 #include "data/video.h"
+#include "graph/layout.h"
 #include "testutil.h"
 
 /* A raw part of T frames, joints × channels, every value `fill`. */
@@ -73,6 +74,42 @@ static void test_layout_combinations(void **state)
     data_layout_init(&lay, &cfg, 468);
     assert_int_equal(lay.joints, 40);
     assert_int_equal(lay.part_offset[DATA_PART_FACE], 0);
+}
+
+/* The loader's layout and the graph's (graph/layout.h, which the graph builder and the model
+ * use) place every joint identically for every part and face-points combination. */
+static void test_layout_agrees_with_graph(void **state)
+{
+    (void)state;
+    for (int mask = 1; mask < 8; mask++)
+        for (int fp = 0; fp < 3; fp++)
+            for (size_t F = 468; F <= 478; F += 10) {
+                struct data_config cfg;
+                data_config_default(&cfg);
+                cfg.include_pose = mask & 1;
+                cfg.include_hands = mask & 2;
+                cfg.include_face = mask & 4;
+                cfg.face_points = (enum face_points)fp;
+                struct data_layout lay;
+                struct joint_layout jl;
+                struct error err;
+                data_layout_init(&lay, &cfg, F);
+                assert_int_equal(joint_layout_init(&jl, cfg.include_pose, cfg.include_hands,
+                                                   cfg.include_face, cfg.face_points, F, &err),
+                                 0);
+                assert_int_equal(lay.joints, jl.num_joints);
+                for (int p = 0; p < DATA_PART_COUNT; p++) {
+                    assert_int_equal(lay.part_joints[p], jl.count[p]);
+                    if (jl.count[p]) assert_int_equal(lay.part_offset[p], jl.offset[p]);
+                    assert_string_equal(data_part_name((enum data_part)p),
+                                        joint_part_name((enum joint_part)p));
+                }
+                for (size_t k = 0; k < lay.part_joints[DATA_PART_FACE]; k++) {
+                    int want = joint_layout_face_point(&jl, k);
+                    int got = lay.face_index ? lay.face_index[k] : (int)k;
+                    assert_int_equal(got, want);
+                }
+            }
 }
 
 /* A pose of T frames with shoulders 11 at (0.4, 0.5) and 12 at (0.6, 0.5) in every frame:
@@ -308,6 +345,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_layout_combinations),
+        cmocka_unit_test(test_layout_agrees_with_graph),
         cmocka_unit_test(test_missing_joint_rules),
         cmocka_unit_test(test_normalisation_by_hand),
         cmocka_unit_test(test_window_stats_by_hand),

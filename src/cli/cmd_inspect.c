@@ -161,6 +161,7 @@ int cmd_inspect(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!data) return cli_usage_error(CMD, "--data DIR is required");
+    if (data_opts_finish(CMD, &cfg)) return CLI_USAGE;
 
     struct warn_sink warn = {cli_warn, (void *)CMD};
     struct error err;

@@ -127,6 +127,16 @@ int data_opts_handle(const char *cmd, int c, const char *arg, struct data_config
     }
 }
 
+int data_opts_finish(const char *cmd, const struct data_config *cfg)
+{
+    if (!cfg->include_pose && !cfg->include_hands && !cfg->include_face) {
+        cli_usage_error(cmd, "--no-include-pose leaves no part: add --include-hands or "
+                             "--include-face");
+        return -1;
+    }
+    return 0;
+}
+
 void data_opts_print_help(FILE *f)
 {
     fprintf(f,

@@ -45,6 +45,9 @@ size_t data_opts_build(struct option *dst, size_t cap, const struct option *extr
 /* If `c` is a shared option value, applies `arg` to cfg: returns 1, or -1 after printing a
  * usage error (the command then returns CLI_USAGE). Returns 0 for any other value. */
 int data_opts_handle(const char *cmd, int c, const char *arg, struct data_config *cfg);
+/* Checks what single flags cannot: at least one part included. Returns 0, or -1 after
+ * printing a usage error. Call it once after the getopt loop. */
+int data_opts_finish(const char *cmd, const struct data_config *cfg);
 /* The shared flags' help lines, with their defaults. */
 void data_opts_print_help(FILE *f);
 

@@ -395,6 +395,9 @@ int dataset_load(struct dataset *ds, const char *dir, const struct data_config *
           cfg->stride >= 1);
     char **names;
     size_t n;
+    if (!cfg->include_pose && !cfg->include_hands && !cfg->include_face)
+        return error_set(err, "dataset: no part included (--no-include-pose without "
+                              "--include-hands or --include-face)");
     if (!(ds->dir = sg_strdup(dir, err))) return -1;
     if (list_npz(dir, &names, &n, err)) goto fail;
     if (n > UINT32_MAX) {
