@@ -206,6 +206,29 @@ static void test_signers(void **state)
     signers_free(&s);
 }
 
+/* Regression (fuzz_signers): an empty or comment-only signers file passed a NULL array to
+ * qsort, undefined behaviour even with zero elements. */
+static void test_signers_empty_file(void **state)
+{
+    (void)state;
+    struct signers s;
+    struct error err;
+    assert_int_equal(signers_parse(&s, "", 0, "empty", &err), 0);
+    assert_int_equal(s.n, 0);
+    assert_null(signers_lookup(&s, "v"));
+    signers_free(&s);
+    assert_int_equal(signers_parse(&s, "# c\n\n", 5, "comments", &err), 0);
+    assert_int_equal(s.n, 0);
+    signers_free(&s);
+    struct groundtruth gt;
+    assert_int_equal(groundtruth_parse(&gt, "", 0, "empty", &err), 0);
+    assert_int_equal(groundtruth_num_videos(&gt), 0);
+    int32_t out[3];
+    assert_int_equal(groundtruth_frame_labels(&gt, "v", 3, LABEL_FILL_PREVIOUS, out), 0);
+    assert_int_equal(out[2], -1);
+    groundtruth_free(&gt);
+}
+
 static void test_label_fill_parse(void **state)
 {
     (void)state;
@@ -251,6 +274,7 @@ int main(void)
         cmocka_unit_test(test_long_line),       cmocka_unit_test(test_read_and_find),
         cmocka_unit_test(test_signers),         cmocka_unit_test(test_label_fill_parse),
         cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_signers_empty_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -51,7 +51,7 @@ int splits_list_videos(const char *dir, char ***ids, size_t *n, struct error *er
         cnt++;
     }
     closedir(d);
-    qsort(v, cnt, sizeof *v, cmp_str);
+    if (cnt > 1) qsort(v, cnt, sizeof *v, cmp_str); /* v is NULL for an empty folder */
     *ids = v;
     *n = cnt;
     return 0;

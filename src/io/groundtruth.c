@@ -666,7 +666,7 @@ int signers_parse(struct signers *s, const char *text, size_t len, const char *l
         map.n++;
     }
     strmap_free(&map);
-    qsort(s->entries, s->n, sizeof *s->entries, cmp_signer);
+    if (s->n > 1) qsort(s->entries, s->n, sizeof *s->entries, cmp_signer); /* NULL when empty */
     s->path = sg_strdup(label, err);
     if (!s->path) goto fail;
     return 0;
