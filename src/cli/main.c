@@ -18,8 +18,10 @@ struct command {
 };
 
 static const struct command commands[] = {
-    {"version", cmd_version, "print the version"},
     {"synth", cmd_synth, "write the built-in synthetic demo dataset"},
+    {"inspect", cmd_inspect, "list a dataset's files, members, frames, windows and labels"},
+    {"splits", cmd_splits, "split a dataset's videos into train/val/test (JSON)"},
+    {"version", cmd_version, "print the version"},
 };
 
 static void print_help(FILE *f)
