@@ -44,6 +44,7 @@ static void stats_slab(double *shift, double *s1, double *s2, const float *X, si
     for (size_t c = 0; c < w; c++) shift[c] = (double)X[c0 + c], s1[c] = 0.0, s2[c] = 0.0;
     for (size_t n = 0; n < N; n++) {
         const float *x = X + n * C + c0;
+        #pragma omp simd
         for (size_t c = 0; c < w; c++) {
             double dv = (double)x[c] - shift[c];
             s1[c] += dv;
@@ -59,6 +60,7 @@ static void affine_slab(float *Y, const float *X, const float *a, const float *b
     for (size_t n = 0; n < N; n++) {
         const float *x = X + n * C + c0;
         float *y = Y + n * C + c0;
+        #pragma omp simd
         for (size_t c = 0; c < w; c++) y[c] = x[c] * a[c] + b[c];
     }
 }
@@ -71,6 +73,7 @@ static void grad_sums_slab(double *sg, double *sgx, const float *dY, const float
     for (size_t c = 0; c < w; c++) sg[c] = 0.0, sgx[c] = 0.0;
     for (size_t n = 0; n < N; n++) {
         const float *x = X + n * C + c0, *g = dY + n * C + c0;
+        #pragma omp simd
         for (size_t c = 0; c < w; c++) {
             float xh = (x[c] - mu[c]) * is[c];
             sg[c] += (double)g[c];
@@ -87,6 +90,7 @@ static void grad_input_slab(float *dX, const float *dY, const float *X, const fl
     for (size_t n = 0; n < N; n++) {
         const float *x = X + n * C + c0, *g = dY + n * C + c0;
         float *dx = dX + n * C + c0;
+        #pragma omp simd
         for (size_t c = 0; c < w; c++) {
             float xh = (x[c] - mu[c]) * is[c];
             dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
@@ -101,6 +105,7 @@ static void scale_add_slab(float *dX, const float *dY, const float *k, size_t N,
     for (size_t n = 0; n < N; n++) {
         const float *g = dY + n * C + c0;
         float *dx = dX + n * C + c0;
+        #pragma omp simd
         for (size_t c = 0; c < w; c++) dx[c] += g[c] * k[c];
     }
 }
