@@ -160,6 +160,20 @@ static void test_half_conversion(void **state)
     assert_true(npy_half_to_float(0xc000) == -2.0f);
     float nz = npy_half_to_float(0x8000);
     assert_true(nz == 0.0f && signbit(nz));
+    /* Every finite half against the definition: (-1)^s * man * 2^-24 for subnormals,
+     * (-1)^s * (1024 + man) * 2^(exp - 25) otherwise. */
+    for (uint32_t h = 0; h < 0x10000; h++) {
+        uint32_t exp = (h >> 10) & 31, man = h & 1023;
+        float got = npy_half_to_float((uint16_t)h);
+        if (exp == 31) {
+            assert_true(man ? isnan(got) : isinf(got));
+            continue;
+        }
+        double want = exp ? ldexp(1024.0 + man, (int)exp - 25) : ldexp((double)man, -24);
+        if (h & 0x8000) want = -want;
+        if ((double)got != want || (signbit(got) != 0) != (h >> 15 != 0))
+            fail_msg("half %04x: got %a want %a", (unsigned)h, (double)got, want);
+    }
 }
 
 /* Reads member `name` and expects failure with every needle in the message. */
@@ -284,6 +298,25 @@ static void test_crc_mismatch_is_read_error(void **state)
     free(path);
 }
 
+/* The zip is whole and its sizes agree with the .npy header, but the deflated stream
+ * ends early: found while streaming, reported as a truncated member. */
+static void test_short_stream_is_truncated_member(void **state)
+{
+    (void)state;
+    struct npz z;
+    struct error err;
+    char *path = fixture_dup("npz/short_stream.npz");
+    assert_int_equal(npz_open(&z, path, &err), 0);
+    assert_true(z.members[0].ok);
+    assert_int_equal(z.members[0].count, 64);
+    float buf[64];
+    assert_int_equal(npz_read_f32(&z, 0, buf, 64, &err), -1);
+    assert_has(err.msg, path);
+    assert_has(err.msg, "member 'pose.npy' is truncated: its data ends after 156 of 256 bytes");
+    npz_close(&z);
+    free(path);
+}
+
 static void test_read_count_and_index_checked(void **state)
 {
     (void)state;
@@ -404,6 +437,53 @@ static void test_writer_roundtrip_compressed(void **state)
     roundtrip(true);
 }
 
+/* Members larger than one read chunk (8192 elements): Fortran-order float64 and
+ * big-endian float16 written raw, read back against the expected C-order values. */
+static void test_large_fortran_and_big_endian_members(void **state)
+{
+    (void)state;
+    enum { D0 = 101, D1 = 37, D2 = 3, N = D0 * D1 * D2 };
+    double *f64 = malloc(N * sizeof(double));
+    unsigned char *f16be = malloc(N * 2);
+    float *want = malloc(N * sizeof(float)), *got = malloc(N * sizeof(float));
+    for (size_t i = 0; i < D0; i++)
+        for (size_t j = 0; j < D1; j++)
+            for (size_t k = 0; k < D2; k++) {
+                double v = (double)i * 1000.0 + (double)j + (double)k / 8.0;
+                f64[i + D0 * (j + D1 * k)] = v; /* Fortran: first index fastest */
+                want[(i * D1 + j) * D2 + k] = (float)v;
+            }
+    for (size_t i = 0; i < N; i++) { /* half bits i mod 0x7c00: finite, all exponents */
+        uint16_t h = (uint16_t)(i % 0x7c00);
+        f16be[2 * i] = (unsigned char)(h >> 8);
+        f16be[2 * i + 1] = (unsigned char)(h & 0xff);
+    }
+    char *dir = tmpdir_make();
+    char *path = path_join(dir, "big.npz");
+    size_t shape[3] = {D0, D1, D2}, flat[1] = {N};
+    struct npz_writer w;
+    struct error err;
+    assert_int_equal(npz_writer_open(&w, path, true, &err), 0);
+    assert_int_equal(npz_writer_add_raw(&w, "f64", "<f8", true, 3, shape, f64, N * 8, &err), 0);
+    assert_int_equal(npz_writer_add_raw(&w, "f16", ">f2", false, 1, flat, f16be, N * 2, &err), 0);
+    assert_int_equal(npz_writer_close(&w, &err), 0);
+    struct npz z;
+    assert_int_equal(npz_open(&z, path, &err), 0);
+    assert_int_equal(npz_read_f32(&z, (size_t)npz_find(&z, "f64"), got, N, &err), 0);
+    assert_memory_equal(got, want, N * sizeof(float));
+    assert_int_equal(npz_read_f32(&z, (size_t)npz_find(&z, "f16"), got, N, &err), 0);
+    for (size_t i = 0; i < N; i++)
+        assert_true(got[i] == npy_half_to_float((uint16_t)(i % 0x7c00)));
+    npz_close(&z);
+    free(f64);
+    free(f16be);
+    free(want);
+    free(got);
+    free(path);
+    tmpdir_remove(dir);
+    free(dir);
+}
+
 /* The writer's members are byte-identical to np.save's output. */
 static void test_writer_matches_np_save(void **state)
 {
@@ -444,6 +524,33 @@ static void test_writer_matches_np_save(void **state)
     }
     zip_discard(za);
     free(path);
+    tmpdir_remove(dir);
+    free(dir);
+}
+
+/* The same arrays give the same bytes (fixed timestamps), so outputs can be compared. */
+static void test_writer_is_deterministic(void **state)
+{
+    (void)state;
+    char *dir = tmpdir_make();
+    float a[6] = {1, 2, 3, 4, 5, 6};
+    size_t sh[2] = {3, 2};
+    char *bytes[2];
+    size_t len[2];
+    for (int k = 0; k < 2; k++) {
+        char *path = path_join(dir, k ? "b.npz" : "a.npz");
+        struct npz_writer w;
+        struct error err;
+        assert_int_equal(npz_writer_open(&w, path, true, &err), 0);
+        assert_int_equal(npz_writer_add_f32(&w, "x", 2, sh, a, &err), 0);
+        assert_int_equal(npz_writer_close(&w, &err), 0);
+        bytes[k] = read_bin(path, &len[k]);
+        free(path);
+    }
+    assert_int_equal(len[0], len[1]);
+    assert_memory_equal(bytes[0], bytes[1], len[0]);
+    free(bytes[0]);
+    free(bytes[1]);
     tmpdir_remove(dir);
     free(dir);
 }
@@ -612,11 +719,14 @@ int main(void)
         cmocka_unit_test(test_bad_headers),
         cmocka_unit_test(test_bad_archives),
         cmocka_unit_test(test_crc_mismatch_is_read_error),
+        cmocka_unit_test(test_short_stream_is_truncated_member),
         cmocka_unit_test(test_read_count_and_index_checked),
         cmocka_unit_test(test_open_buffer_and_every_truncation),
         cmocka_unit_test(test_writer_roundtrip_stored),
         cmocka_unit_test(test_writer_roundtrip_compressed),
+        cmocka_unit_test(test_large_fortran_and_big_endian_members),
         cmocka_unit_test(test_writer_matches_np_save),
+        cmocka_unit_test(test_writer_is_deterministic),
         cmocka_unit_test(test_writer_abort_and_failures_leave_nothing),
         cmocka_unit_test(test_alloc_failures_open_read),
         cmocka_unit_test(test_alloc_failures_writer),

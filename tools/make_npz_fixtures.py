@@ -195,6 +195,20 @@ def main():
     crc[200] ^= 0x40
     open(path("crc_mismatch.npz"), "wb").write(bytes(crc))
 
+    # A deflated member whose stream holds less than its zip sizes (and its header) claim:
+    # the archive is intact, the member's data ends early.
+    short = np.arange(64, dtype="<f4")
+    full = npy_bytes(short)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(zipfile.ZipInfo("pose.npy", date_time=ZIP_DATE), full[:-100],
+                    compress_type=zipfile.ZIP_DEFLATED)
+    b = bytearray(buf.getvalue())
+    cdir = b.find(b"PK\x01\x02")
+    b[22:26] = len(full).to_bytes(4, "little")            # local header: uncompressed size
+    b[cdir + 24:cdir + 28] = len(full).to_bytes(4, "little")  # central directory: the same
+    open(path("short_stream.npz"), "wb").write(bytes(b))
+
     with zipfile.ZipFile(path("text_only.npz"), "w") as zf:
         zf.writestr(zipfile.ZipInfo("README.txt", date_time=ZIP_DATE), "landmarks go here\n")
     open(path("not_a_zip.npz"), "wb").write(b"pose,left_hand\n0.1,0.2\n")

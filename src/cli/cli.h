@@ -34,5 +34,6 @@ bool cli_parse_double(const char *cmd, const char *flag, const char *s, double m
 
 /* The commands. */
 int cmd_version(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 
 #endif

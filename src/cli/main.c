@@ -19,6 +19,7 @@ struct command {
 
 static const struct command commands[] = {
     {"version", cmd_version, "print the version"},
+    {"synth", cmd_synth, "write the built-in synthetic demo dataset"},
 };
 
 static void print_help(FILE *f)

@@ -255,14 +255,15 @@ static int open_error(struct error *err, const char *path, int code, int sys,
 int npz_open(struct npz *z, const char *path, struct error *err)
 {
     memset(z, 0, sizeof *z);
+    struct stat sb; /* stat first: opening a FIFO would block */
+    if (stat(path, &sb) != 0)
+        return error_set(err, "npz_open: '%s': cannot open: %s", path, strerror(errno));
+    if (!S_ISREG(sb.st_mode)) return error_set(err, "npz_open: '%s': not a regular file", path);
     FILE *f = fopen(path, "rb");
     if (!f) return error_set(err, "npz_open: '%s': cannot open: %s", path, strerror(errno));
     unsigned char head[4];
     size_t head_len = fread(head, 1, sizeof head, f);
-    struct stat sb;
-    bool is_reg = fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode);
     fclose(f);
-    if (!is_reg) return error_set(err, "npz_open: '%s': not a regular file", path);
     if (sb.st_size == 0)
         return error_set(err, "npz_open: '%s': empty file (expected an .npz zip archive)", path);
     z->path = sg_strdup(path, err);

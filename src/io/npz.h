@@ -19,8 +19,9 @@ struct error;
 
 struct npz_member {
     char *name;        /* member name without the trailing ".npy" (e.g. "pose") */
-    bool ok;           /* header parsed and dtype is float16/32/64 */
-    char reason[160];  /* when !ok: what is wrong, e.g. "dtype '<c8' (expected float16/32/64)" */
+    bool ok;           /* readable: header parsed, dtype float16/32/64, sizes agree */
+    char reason[160];  /* when !ok: a phrase after "member 'x.npy' ", e.g.
+                          "has dtype '<c8' (expected float16/32/64)" */
     char descr[16];    /* numpy dtype descr as stored, e.g. "<f4", ">f8", "<f2" */
     bool fortran_order;
     int ndim;
