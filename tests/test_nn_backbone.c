@@ -17,6 +17,7 @@
 #include "core/rng.h"
 #include "gradcheck.h"
 #include "graph/graph.h"
+#include "graph/layout.h"
 #include "io/npz.h"
 #include "nn/activation.h"
 #include "nn/batchnorm.h"
@@ -172,6 +173,36 @@ static void test_gconv_deterministic(void **state)
     assert_bits_equal(dH[0], dH[1], nh * sizeof(float), "gconv dH (2 vs 1 threads)");
     free(H), free(dG), free(G[0]), free(G[1]), free(dH[0]), free(dH[1]);
     test_graph_free(&tg);
+}
+
+/* The real MediaPipe graphs from the builder (J = 75: pose + hands; J = 553: + all 478 face
+ * points), spatial partition: the optimised kernel equals the oracle on their sparsity. */
+static void test_gconv_mediapipe_graphs(void **state)
+{
+    (void)state;
+    const bool face[2] = {false, true};
+    const size_t expect_J[2] = {75, 553};
+    for (int q = 0; q < 2; q++) {
+        struct error err;
+        struct joint_layout l;
+        struct graph g;
+        if (joint_layout_init(&l, true, true, face[q], FACE_POINTS_ALL, 478, &err) != 0 ||
+            graph_build(&g, GRAPH_MEDIAPIPE, &l, PARTITION_SPATIAL, &err) != 0)
+            fail_msg("%s", err.msg);
+        const size_t J = g.num_joints, out = 8, BT = 2;
+        assert_int_equal(J, expect_J[q]);
+        const size_t nh = BT * J * g.K * out, ng = BT * J * out;
+        float *H = funi(nh, -1, 1, 130), *dG = funi(ng, -1, 1, 131);
+        float *G = fbuf(ng), *G_r = fbuf(ng), *dH = fbuf(nh), *dH_r = fbuf(nh);
+        gconv_forward(G, H, &g, BT, out);
+        gconv_forward_ref(G_r, H, &g, BT, out);
+        assert_close_f32(G, G_r, ng, 1e-5, 1e-6, "gconv G (mediapipe)");
+        gconv_backward(dH, dG, &g, BT, out);
+        gconv_backward_ref(dH_r, dG, &g, BT, out);
+        assert_close_f32(dH, dH_r, nh, 1e-5, 1e-6, "gconv dH (mediapipe)");
+        free(H), free(dG), free(G), free(G_r), free(dH), free(dH_r);
+        graph_free(&g);
+    }
 }
 
 /* ---- tconv ---------------------------------------------------------------------------- */
@@ -617,6 +648,22 @@ static void test_gconv_parity(void **state)
     float *dX_t = fx_load(&z, "dX", PN * PI), *dW_t = fx_load(&z, "dW", PK * PO * PI);
     float *db_t = fx_load(&z, "db", PK * PO);
     npz_close(&z);
+    /* the fixture's adjacency (the generator's own spatial partition) is the graph builder's
+     * for the same 13-joint edge list */
+    static const int edges13[][2] = {{0, 1}, {0, 2}, {1, 2}, {1, 3}, {3, 5}, {2, 4},
+                                     {4, 6}, {5, 7}, {7, 8}, {6, 9}, {9, 10}, {11, 12}};
+    struct graph built;
+    struct error err;
+    if (graph_build_edges(&built, PJ, edges13, sizeof edges13 / sizeof edges13[0],
+                          PARTITION_SPATIAL, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(built.K, PK);
+    float dense[PJ * PJ];
+    for (size_t k = 0; k < PK; k++) {
+        sparse_adj_to_dense(&built.A[k], dense);
+        assert_close_f32(dense, A + k * PJ * PJ, PJ * PJ, 1e-7, 0, "fixture A vs graph_build");
+    }
+    graph_free(&built);
     struct test_graph tg;
     test_graph_from_dense(&tg, A, PK, PJ);
     float *H = fbuf(PN * PK * PO), *G = fbuf(PN * PO), *dH = fbuf(PN * PK * PO);
@@ -804,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_gconv_matches_reference),
         cmocka_unit_test(test_gconv_gradcheck),
         cmocka_unit_test(test_gconv_deterministic),
+        cmocka_unit_test(test_gconv_mediapipe_graphs),
         cmocka_unit_test(test_tconv_matches_reference),
         cmocka_unit_test(test_tconv_gradcheck),
         cmocka_unit_test(test_tconv_deterministic),
