@@ -11,9 +11,12 @@
  * over the three Â_k, as sparse as the MediaPipe skeleton). Threads: argument 1 (default 2),
  * applied to OpenMP and to OpenBLAS.
  *
- * Build (after `make build`, from the repository root):
+ * Build (after `make build`, from the repository root), linked like the project against
+ * OpenBLAS's OpenMP build:
+ *   OB=/usr/lib/x86_64-linux-gnu/openblas-openmp
  *   gcc -O2 -std=c11 -fopenmp -Isrc bench/bench_backbone.c build/libsignstgcn_core.a \
- *       $(pkg-config --libs openblas libzip libcjson) -lm -o build/bench_backbone
+ *       $(PKG_CONFIG_PATH=$OB/pkgconfig pkg-config --libs openblas libzip libcjson) \
+ *       -Wl,-rpath,$OB -Wl,--disable-new-dtags -lm -o build/bench_backbone
  *   build/bench_backbone [threads] [iterations] [J: 75 or 553, default both]
  * The PyTorch reference on the same work: /usr/bin/python3 bench/bench_backbone_ref.py [threads]
  */
