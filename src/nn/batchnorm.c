@@ -1,11 +1,13 @@
 /* batchnorm.c — BatchNorm2d on channels-last (N,C) activations (see batchnorm.h).
  *
- * Design. Every reduction runs over the N rows of a channel. Threads split the channels into
- * blocks of BN_CB = 16 (one 64-byte cache line of a row) and each thread does everything for
- * its block: the statistics pass over all N rows, then the pass that writes Y (or dX) for the
- * same channels. So the per-channel sums live in small stack arrays (no allocation, no C-sized
- * scratch), each thread writes only its own columns, and each channel's sum is added in row
- * order whatever the thread count: results are bit-identical for 1, 2 or 16 threads.
+ * Design. Every reduction runs over the N rows of a channel. Each thread owns a contiguous
+ * range of channels (whole 64-byte lines of a row, BN_CB = 16 channels), and does everything
+ * for its range: the statistics pass over all N rows, then the pass that writes Y (or dX) for
+ * the same channels, in slabs of at most BN_SLAB channels whose per-channel sums live in stack
+ * arrays (no allocation, no C-sized scratch). A thread reads one contiguous run of each row,
+ * which the hardware prefetcher streams; with one thread that is the whole row. Each channel's
+ * sum is added in row order whatever range it falls in, so results are bit-identical for 1, 2
+ * or 16 threads.
  *
  * Statistics are one pass in double over shifted values d = x − x[0,c] (Σd and Σd²): the shift
  * by a sample of the channel keeps the variance free of the cancellation that Σx² − (Σx)²/N
@@ -19,58 +21,131 @@
 #include "nn/batchnorm.h"
 
 #include <math.h>
+#include <omp.h>
 
 #include "core/error.h"
 
-enum { BN_CB = 16 };
+enum { BN_CB = 16, BN_SLAB = 256 };
 
-static size_t min_sz(size_t a, size_t b) { return a < b ? a : b; }
+/* The channels [lo, hi) that the calling thread owns: whole BN_CB blocks, split evenly. */
+static void thread_channels(size_t C, size_t *lo, size_t *hi)
+{
+    const size_t nblk = (C + BN_CB - 1) / BN_CB;
+    const size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
+    const size_t b0 = t * nblk / nt, b1 = (t + 1) * nblk / nt;
+    *lo = b0 * BN_CB < C ? b0 * BN_CB : C;
+    *hi = b1 * BN_CB < C ? b1 * BN_CB : C;
+}
+
+/* Σ (x − shift) and Σ (x − shift)² over the N rows of channels c0..c0+w, shift = X[0,c]. */
+static void stats_slab(double *shift, double *s1, double *s2, const float *X, size_t N,
+                       size_t C, size_t c0, size_t w)
+{
+    for (size_t c = 0; c < w; c++) shift[c] = (double)X[c0 + c], s1[c] = 0.0, s2[c] = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        const float *x = X + n * C + c0;
+        #pragma omp simd
+        for (size_t c = 0; c < w; c++) {
+            double dv = (double)x[c] - shift[c];
+            s1[c] += dv;
+            s2[c] += dv * dv;
+        }
+    }
+}
+
+/* Y = X·a + b over channels c0..c0+w (a, b indexed from c0). */
+static void affine_slab(float *Y, const float *X, const float *a, const float *b, size_t N,
+                        size_t C, size_t c0, size_t w)
+{
+    for (size_t n = 0; n < N; n++) {
+        const float *x = X + n * C + c0;
+        float *y = Y + n * C + c0;
+        #pragma omp simd
+        for (size_t c = 0; c < w; c++) y[c] = x[c] * a[c] + b[c];
+    }
+}
+
+/* Σ g and Σ g·x̂ with x̂ = (x − mu)·is over channels c0..c0+w. */
+static void grad_sums_slab(double *sg, double *sgx, const float *dY, const float *X,
+                           const float *mu, const float *is, size_t N, size_t C, size_t c0,
+                           size_t w)
+{
+    for (size_t c = 0; c < w; c++) sg[c] = 0.0, sgx[c] = 0.0;
+    for (size_t n = 0; n < N; n++) {
+        const float *x = X + n * C + c0, *g = dY + n * C + c0;
+        #pragma omp simd
+        for (size_t c = 0; c < w; c++) {
+            float xh = (x[c] - mu[c]) * is[c];
+            sg[c] += (double)g[c];
+            sgx[c] += (double)g[c] * (double)xh;
+        }
+    }
+}
+
+/* dX += k·(g − mg − x̂·mgx) over channels c0..c0+w. */
+static void grad_input_slab(float *dX, const float *dY, const float *X, const float *mu,
+                            const float *is, const float *k, const float *mg, const float *mgx,
+                            size_t N, size_t C, size_t c0, size_t w)
+{
+    for (size_t n = 0; n < N; n++) {
+        const float *x = X + n * C + c0, *g = dY + n * C + c0;
+        float *dx = dX + n * C + c0;
+        #pragma omp simd
+        for (size_t c = 0; c < w; c++) {
+            float xh = (x[c] - mu[c]) * is[c];
+            dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
+        }
+    }
+}
+
+/* dX += g·k over channels c0..c0+w. */
+static void scale_add_slab(float *dX, const float *dY, const float *k, size_t N, size_t C,
+                           size_t c0, size_t w)
+{
+    for (size_t n = 0; n < N; n++) {
+        const float *g = dY + n * C + c0;
+        float *dx = dX + n * C + c0;
+        #pragma omp simd
+        for (size_t c = 0; c < w; c++) dx[c] += g[c] * k[c];
+    }
+}
 
 void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *running_mean,
                              float *running_var, const float *X, const float *gamma,
                              const float *beta, size_t N, size_t C, float momentum, float eps)
 {
     CHECK(N >= 2);
-    const size_t nblk = (C + BN_CB - 1) / BN_CB;
-#pragma omp parallel for schedule(static)
-    for (size_t blk = 0; blk < nblk; blk++) {
-        const size_t c0 = blk * BN_CB, w = min_sz(BN_CB, C - c0);
-        double shift[BN_CB], s1[BN_CB] = {0}, s2[BN_CB] = {0};
-        for (size_t c = 0; c < w; c++) shift[c] = (double)X[c0 + c];
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C + c0;
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
+            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
+            double shift[BN_SLAB], s1[BN_SLAB], s2[BN_SLAB];
+            float a[BN_SLAB], b[BN_SLAB];
+            stats_slab(shift, s1, s2, X, N, C, c0, w);
             for (size_t c = 0; c < w; c++) {
-                double dv = (double)x[c] - shift[c];
-                s1[c] += dv;
-                s2[c] += dv * dv;
+                double m1 = s1[c] / (double)N;
+                double var = s2[c] / (double)N - m1 * m1;
+                if (var < 0.0) var = 0.0;
+                double mu = shift[c] + m1;
+                double is = 1.0 / sqrt(var + (double)eps);
+                mean[c0 + c] = (float)mu;
+                invstd[c0 + c] = (float)is;
+                a[c] = (float)is * gamma[c0 + c];
+                b[c] = beta[c0 + c] - (float)mu * a[c];
+                /* in double, as PyTorch's batch_norm_cpu_update_stats_template */
+                if (running_mean)
+                    running_mean[c0 + c] = (float)((double)momentum * mu +
+                                                   (1.0 - (double)momentum) *
+                                                       (double)running_mean[c0 + c]);
+                if (running_var)
+                    running_var[c0 + c] = (float)((double)momentum * var * (double)N /
+                                                      (double)(N - 1) +
+                                                  (1.0 - (double)momentum) *
+                                                      (double)running_var[c0 + c]);
             }
-        }
-        float a[BN_CB], b[BN_CB];
-        for (size_t c = 0; c < w; c++) {
-            double m1 = s1[c] / (double)N;
-            double var = s2[c] / (double)N - m1 * m1;
-            if (var < 0.0) var = 0.0;
-            double mu = shift[c] + m1;
-            double is = 1.0 / sqrt(var + (double)eps);
-            mean[c0 + c] = (float)mu;
-            invstd[c0 + c] = (float)is;
-            a[c] = (float)is * gamma[c0 + c];
-            b[c] = beta[c0 + c] - (float)mu * a[c];
-            /* in double, as PyTorch's batch_norm_cpu_update_stats_template */
-            if (running_mean)
-                running_mean[c0 + c] = (float)((double)momentum * mu +
-                                               (1.0 - (double)momentum) *
-                                                   (double)running_mean[c0 + c]);
-            if (running_var)
-                running_var[c0 + c] = (float)((double)momentum * var * (double)N /
-                                                  (double)(N - 1) +
-                                              (1.0 - (double)momentum) *
-                                                  (double)running_var[c0 + c]);
-        }
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C + c0;
-            float *y = Y + n * C + c0;
-            for (size_t c = 0; c < w; c++) y[c] = x[c] * a[c] + b[c];
+            affine_slab(Y, X, a, b, N, C, c0, w);
         }
     }
 }
@@ -80,42 +155,24 @@ void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const floa
                               const float *invstd, size_t N, size_t C)
 {
     if (N == 0) return;
-    const size_t nblk = (C + BN_CB - 1) / BN_CB;
-#pragma omp parallel for schedule(static)
-    for (size_t blk = 0; blk < nblk; blk++) {
-        const size_t c0 = blk * BN_CB, w = min_sz(BN_CB, C - c0);
-        double sg[BN_CB] = {0}, sgx[BN_CB] = {0};
-        float mu[BN_CB], is[BN_CB];
-        for (size_t c = 0; c < w; c++) {
-            mu[c] = mean[c0 + c];
-            is[c] = invstd[c0 + c];
-        }
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C + c0, *g = dY + n * C + c0;
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
+            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
+            double sg[BN_SLAB], sgx[BN_SLAB];
+            float mu[BN_SLAB], is[BN_SLAB], k[BN_SLAB], mg[BN_SLAB], mgx[BN_SLAB];
+            for (size_t c = 0; c < w; c++) mu[c] = mean[c0 + c], is[c] = invstd[c0 + c];
+            grad_sums_slab(sg, sgx, dY, X, mu, is, N, C, c0, w);
             for (size_t c = 0; c < w; c++) {
-                float xh = (x[c] - mu[c]) * is[c];
-                sg[c] += (double)g[c];
-                sgx[c] += (double)g[c] * (double)xh;
+                if (dbeta) dbeta[c0 + c] += (float)sg[c];
+                if (dgamma) dgamma[c0 + c] += (float)sgx[c];
+                k[c] = gamma[c0 + c] * is[c];
+                mg[c] = (float)(sg[c] / (double)N);
+                mgx[c] = (float)(sgx[c] / (double)N);
             }
-        }
-        for (size_t c = 0; c < w; c++) {
-            if (dbeta) dbeta[c0 + c] += (float)sg[c];
-            if (dgamma) dgamma[c0 + c] += (float)sgx[c];
-        }
-        if (!dX) continue;
-        float k[BN_CB], mg[BN_CB], mgx[BN_CB];
-        for (size_t c = 0; c < w; c++) {
-            k[c] = gamma[c0 + c] * is[c];
-            mg[c] = (float)(sg[c] / (double)N);
-            mgx[c] = (float)(sgx[c] / (double)N);
-        }
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C + c0, *g = dY + n * C + c0;
-            float *dx = dX + n * C + c0;
-            for (size_t c = 0; c < w; c++) {
-                float xh = (x[c] - mu[c]) * is[c];
-                dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
-            }
+            if (dX) grad_input_slab(dX, dY, X, mu, is, k, mg, mgx, N, C, c0, w);
         }
     }
 }
@@ -124,20 +181,19 @@ void batchnorm_forward_eval(float *Y, const float *X, const float *gamma, const 
                             const float *running_mean, const float *running_var, size_t N,
                             size_t C, float eps)
 {
-    const size_t nblk = (C + BN_CB - 1) / BN_CB;
-#pragma omp parallel for schedule(static)
-    for (size_t blk = 0; blk < nblk; blk++) {
-        const size_t c0 = blk * BN_CB, w = min_sz(BN_CB, C - c0);
-        float a[BN_CB], b[BN_CB];
-        for (size_t c = 0; c < w; c++) {
-            float is = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
-            a[c] = is * gamma[c0 + c];
-            b[c] = beta[c0 + c] - running_mean[c0 + c] * a[c];
-        }
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C + c0;
-            float *y = Y + n * C + c0;
-            for (size_t c = 0; c < w; c++) y[c] = x[c] * a[c] + b[c];
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
+            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
+            float a[BN_SLAB], b[BN_SLAB];
+            for (size_t c = 0; c < w; c++) {
+                float is = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
+                a[c] = is * gamma[c0 + c];
+                b[c] = beta[c0 + c] - running_mean[c0 + c] * a[c];
+            }
+            affine_slab(Y, X, a, b, N, C, c0, w);
         }
     }
 }
@@ -146,30 +202,25 @@ void batchnorm_backward_eval(float *dX, float *dgamma, float *dbeta, const float
                              const float *X, const float *gamma, const float *running_mean,
                              const float *running_var, size_t N, size_t C, float eps)
 {
-    const size_t nblk = (C + BN_CB - 1) / BN_CB;
-#pragma omp parallel for schedule(static)
-    for (size_t blk = 0; blk < nblk; blk++) {
-        const size_t c0 = blk * BN_CB, w = min_sz(BN_CB, C - c0);
-        float mu[BN_CB], is[BN_CB], k[BN_CB];
-        double sg[BN_CB] = {0}, sgx[BN_CB] = {0};
-        for (size_t c = 0; c < w; c++) {
-            mu[c] = running_mean[c0 + c];
-            is[c] = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
-            k[c] = gamma[c0 + c] * is[c];
-        }
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C + c0, *g = dY + n * C + c0;
-            float *dx = dX ? dX + n * C + c0 : NULL;
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
+            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
+            double sg[BN_SLAB], sgx[BN_SLAB];
+            float mu[BN_SLAB], is[BN_SLAB], k[BN_SLAB];
             for (size_t c = 0; c < w; c++) {
-                float xh = (x[c] - mu[c]) * is[c];
-                sg[c] += (double)g[c];
-                sgx[c] += (double)g[c] * (double)xh;
-                if (dx) dx[c] += g[c] * k[c];
+                mu[c] = running_mean[c0 + c];
+                is[c] = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
+                k[c] = gamma[c0 + c] * is[c];
             }
-        }
-        for (size_t c = 0; c < w; c++) {
-            if (dbeta) dbeta[c0 + c] += (float)sg[c];
-            if (dgamma) dgamma[c0 + c] += (float)sgx[c];
+            grad_sums_slab(sg, sgx, dY, X, mu, is, N, C, c0, w);
+            for (size_t c = 0; c < w; c++) {
+                if (dbeta) dbeta[c0 + c] += (float)sg[c];
+                if (dgamma) dgamma[c0 + c] += (float)sgx[c];
+            }
+            if (dX) scale_add_slab(dX, dY, k, N, C, c0, w);
         }
     }
 }

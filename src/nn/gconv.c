@@ -39,6 +39,7 @@ void gconv_forward(float *G, const float *H, const struct graph *g, size_t BT, s
                 for (size_t p = A->row_ptr[i]; p < A->row_ptr[i + 1]; p++) {
                     const float v = A->val[p];
                     const float *restrict hj = Hs + (size_t)A->col[p] * ldh + k * out;
+#pragma omp simd
                     for (size_t c = 0; c < out; c++) gi[c] += v * hj[c];
                 }
             }
@@ -61,6 +62,7 @@ void gconv_backward(float *dH, const float *dG, const struct graph *g, size_t BT
                 for (size_t p = A->row_ptr[i]; p < A->row_ptr[i + 1]; p++) {
                     const float v = A->val[p];
                     float *restrict hj = dHs + (size_t)A->col[p] * ldh + k * out;
+#pragma omp simd
                     for (size_t c = 0; c < out; c++) hj[c] += v * gi[c];
                 }
             }

@@ -19,6 +19,7 @@ void joint_mean_forward(float *Y, const float *X, size_t BT, size_t J, size_t C)
             const size_t w = C - c0 < JM_CB ? C - c0 : JM_CB;
             double acc[JM_CB] = {0};
             for (size_t j = 0; j < J; j++)
+#pragma omp simd
                 for (size_t c = 0; c < w; c++) acc[c] += (double)Xs[j * C + c0 + c];
             for (size_t c = 0; c < w; c++) Y[s * C + c0 + c] = (float)(acc[c] / (double)J);
         }
@@ -36,6 +37,7 @@ void joint_mean_backward(float *dX, const float *dY, size_t BT, size_t J, size_t
             float v[JM_CB];
             for (size_t c = 0; c < w; c++) v[c] = (float)((double)g[c0 + c] / (double)J);
             for (size_t j = 0; j < J; j++)
+#pragma omp simd
                 for (size_t c = 0; c < w; c++) dXs[j * C + c0 + c] += v[c];
         }
     }

@@ -13,8 +13,14 @@
  * (49k floats at O = C = 128, nothing beside the products). Backward accumulates the tap
  * gradients in ws[3·O·C .. 6·O·C) and then adds them into dW in PyTorch's layout.
  *
- * Reproducibility: the SGEMMs are OpenBLAS's, whose results are fixed for a given thread
- * count; the loops here are sequential. All calls into cblas are made outside OpenMP regions.
+ * Threads. The centre tap is one large SGEMM threaded by OpenBLAS. The side taps are many
+ * mid-sized products (one per sample), so instead of paying a fork/join inside OpenBLAS for
+ * each, one OpenMP loop hands whole samples to threads and each calls a single-threaded SGEMM
+ * (OpenBLAS's OpenMP build runs one thread when called inside a parallel region): a thread
+ * owns the rows of Y (dX) of its samples. The side-tap weight gradients sum over samples, so
+ * their work items are (tap, block of 32 output rows) instead, each owning its rows of dW_k
+ * and adding the samples in order. Every partition is fixed by the shapes, not by the thread
+ * count; the results are OpenBLAS's SGEMMs', reproducible run to run.
  */
 #include "nn/tconv.h"
 
@@ -22,6 +28,9 @@
 #include <string.h>
 
 #include "core/error.h"
+
+/* Output rows of a side-tap weight-gradient work item. */
+enum { TCONV_OB = 32 };
 
 size_t tconv_workspace_floats(size_t C, size_t O) { return 6 * O * C; }
 
@@ -73,6 +82,7 @@ void tconv_forward(float *Y, const float *X, const float *W, float *ws, size_t B
     gemm_nt(rows, O, C, X, C, Wp + O * C, C, 0.0f, Y, O);
     if (d >= T) return;
     const size_t sh = d * J, len = (T - d) * J; /* rows shifted, rows that stay inside */
+#pragma omp parallel for schedule(static)
     for (size_t b = 0; b < B; b++) {
         const float *Xb = X + b * T * J * C;
         float *Yb = Y + b * T * J * O;
@@ -95,7 +105,9 @@ void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const
     if (dX) {
         pack_taps(Wp, W, C, O);
         gemm_nn(rows, C, O, dY, O, Wp + O * C, C, 1.0f, dX, C);
-        for (size_t b = 0; b < B && side; b++) {
+        /* (without a side tap, len = 0 and the products are skipped) */
+#pragma omp parallel for schedule(static) if (side)
+        for (size_t b = 0; b < B; b++) {
             const float *dYb = dY + b * T * J * O;
             float *dXb = dX + b * T * J * C;
             /* k = 0 read X[t−d] for Y[t]: dX[t'] += dY[t'+d]·W_0 for t' < T−d */
@@ -107,11 +119,23 @@ void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const
     if (dW) {
         memset(dWp, 0, 3 * O * C * sizeof *dWp);
         gemm_tn(O, C, rows, dY, O, X, C, 0.0f, dWp + O * C, C);
-        for (size_t b = 0; b < B && side; b++) {
-            const float *dYb = dY + b * T * J * O;
-            const float *Xb = X + b * T * J * C;
-            gemm_tn(O, C, len, dYb + sh * O, O, Xb, C, 1.0f, dWp, C);
-            gemm_tn(O, C, len, dYb, O, Xb + sh * C, C, 1.0f, dWp + 2 * O * C, C);
+        /* side taps: work items (tap, block of TCONV_OB output rows), each owning its rows of
+         * dW_k and summing the samples in order: a fixed partition, so the same bits for any
+         * thread count */
+        const size_t nob = (O + TCONV_OB - 1) / TCONV_OB, items = side ? 2 * nob : 0;
+#pragma omp parallel for schedule(static) if (side)
+        for (size_t it = 0; it < items; it++) {
+            const size_t tap = it / nob, o0 = it % nob * TCONV_OB;
+            const size_t ob = O - o0 < TCONV_OB ? O - o0 : TCONV_OB;
+            float *dWk = dWp + (tap ? 2 * O * C : 0) + o0 * C;
+            for (size_t b = 0; b < B; b++) {
+                const float *dYb = dY + b * T * J * O + o0;
+                const float *Xb = X + b * T * J * C;
+                if (tap == 0) /* dW_0 += Σ_{t>=d} dY[t]ᵀ·X[t−d] */
+                    gemm_tn(ob, C, len, dYb + sh * O, O, Xb, C, 1.0f, dWk, C);
+                else /* dW_2 += Σ_{t<T−d} dY[t]ᵀ·X[t+d] */
+                    gemm_tn(ob, C, len, dYb, O, Xb + sh * C, C, 1.0f, dWk, C);
+            }
         }
         for (size_t o = 0; o < O; o++)
             for (size_t c = 0; c < C; c++)
