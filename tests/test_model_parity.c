@@ -21,6 +21,7 @@
 #include "graph/graph.h"
 #include "io/safetensors.h"
 #include "model/model.h"
+#include "model_fixture.h"
 #include "testutil.h"
 #include "train/adam.h"
 
@@ -63,34 +64,6 @@ static int *get_ints(struct parity *p, const char *name, size_t n)
     return r;
 }
 
-/* A dense (K,J,J) Â from the fixture, as the CSR graph the model uses. */
-static void graph_from_dense(struct graph *g, const float *A, size_t K, size_t J)
-{
-    memset(g, 0, sizeof *g);
-    g->num_joints = J;
-    g->K = K;
-    for (size_t k = 0; k < K; k++) {
-        struct sparse_adj *a = &g->A[k];
-        const float *Ak = A + k * J * J;
-        size_t nnz = 0;
-        for (size_t i = 0; i < J * J; i++) nnz += Ak[i] != 0.0f;
-        a->n = J;
-        a->nnz = nnz;
-        a->row_ptr = calloc(J + 1, sizeof *a->row_ptr);
-        a->col = calloc(nnz ? nnz : 1, sizeof *a->col);
-        a->val = calloc(nnz ? nnz : 1, sizeof *a->val);
-        size_t e = 0;
-        for (size_t i = 0; i < J; i++) {
-            for (size_t j = 0; j < J; j++)
-                if (Ak[i * J + j] != 0.0f) {
-                    a->col[e] = (int32_t)j;
-                    a->val[e++] = Ak[i * J + j];
-                }
-            a->row_ptr[i + 1] = e;
-        }
-    }
-}
-
 /* Loads parameters and buffers of the model from tensors "<prefix><name>". */
 static void load_params(struct parity *p, const char *prefix)
 {
@@ -127,31 +100,15 @@ static void parity_open(struct parity *p, const char *file)
     p->C = (size_t)jnum(shp, "C");
     p->NC = (size_t)jnum(shp, "NC");
     p->NS = (size_t)jnum(shp, "NS");
-    const cJSON *dims = cJSON_GetObjectItemCaseSensitive(opt, "dims");
-    struct model_config c = {.num_joints = p->J, .coords = p->C, .num_classes = p->NC,
-                             .num_signers = p->NS,
-                             .signer_head = jnum(opt, "signer_head") != 0,
-                             .use_mi = jnum(opt, "use_mi") != 0,
-                             .mi_hidden = (size_t)jnum(opt, "mi_hidden"),
-                             .attn = jnum(opt, "film") != 0 ? ATTN_FILM : ATTN_BIAS_AWARE,
-                             .dropout = (float)jnum(opt, "dropout")};
-    const cJSON *ch = cJSON_GetObjectItemCaseSensitive(dims, "channels");
-    const cJSON *dl = cJSON_GetObjectItemCaseSensitive(dims, "dilations");
-    for (int l = 0; l < MODEL_LAYERS; l++) {
-        c.dims.channels[l] = (size_t)cJSON_GetArrayItem(ch, l)->valuedouble;
-        c.dims.dilations[l] = (size_t)cJSON_GetArrayItem(dl, l)->valuedouble;
-    }
-    c.dims.heads = (size_t)jnum(dims, "heads");
-    c.dims.signer_hidden = (size_t)jnum(dims, "signer_hidden");
-    c.dims.signer_dim = (size_t)jnum(dims, "signer_dim");
-    c.dims.gru = (size_t)jnum(dims, "gru");
-    c.dims.cls_hidden = (size_t)jnum(dims, "cls_hidden");
-    c.dims.signer_head_hidden = (size_t)jnum(dims, "signer_head_hidden");
+    struct model_config c;
+    fixture_model_config(&c, safetensors_meta_get(&p->st, "options"));
+    assert_int_equal(c.num_joints, p->J);
+    assert_int_equal(c.num_classes, p->NC);
 
     const struct st_tensor *A = safetensors_find(&p->st, "graph.A");
     assert_non_null(A);
     float *Ad = get_f32(p, "graph.A", A->numel);
-    graph_from_dense(&p->g, Ad, A->shape[0], p->J);
+    fixture_graph_from_dense(&p->g, Ad, A->shape[0], p->J);
     free(Ad);
     if (model_init(&p->m, &c, &p->g, &err) != 0) fail_msg("%s", err.msg);
     assert_int_equal(model_reserve(&p->m, p->B, p->T, &err), 0);
