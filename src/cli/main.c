@@ -21,6 +21,8 @@ static const struct command commands[] = {
     {"synth", cmd_synth, "write the built-in synthetic demo dataset"},
     {"inspect", cmd_inspect, "list a dataset's files, members, frames, windows and labels"},
     {"splits", cmd_splits, "split a dataset's videos into train/val/test (JSON)"},
+    {"train", cmd_train, "train a detector or recogniser; checkpoints, metrics"},
+    {"predict", cmd_predict, "class probabilities for every window of new videos (CSV)"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -386,6 +386,49 @@ static int make_windows(struct dataset *ds, struct error *err)
     return 0;
 }
 
+/* Reads the n videos whose path and id are set, then labels and windows. */
+static int load_videos(struct dataset *ds, size_t n, const struct data_config *cfg,
+                       bool require_groundtruth, const struct warn_sink *warn,
+                       struct error *err)
+{
+    /* The files, in parallel; the first failure in byte order is reported. */
+    long failed = -1;
+    struct error first_err;
+    first_err.msg[0] = '\0';
+#pragma omp parallel if (n > 1)
+    {
+        struct scratch sc;
+        memset(&sc, 0, sizeof sc);
+        struct error e;
+#pragma omp for schedule(dynamic, 1)
+        for (long i = 0; i < (long)n; i++) {
+            if (load_video(cfg, &ds->videos[i], &sc, &e)) {
+#pragma omp critical(dataset_load_error)
+                {
+                    if (failed < 0 || i < failed) {
+                        failed = i;
+                        first_err = e;
+                    }
+                }
+            }
+        }
+        scratch_free(&sc);
+    }
+    if (failed >= 0) {
+        if (err) *err = first_err;
+        return -1;
+    }
+    if (settle_face(ds, err)) return -1;
+    for (size_t i = 0; i < n; i++) {
+        const struct data_video *v = &ds->videos[i];
+        if (v->normalized) continue;
+        warn_emit(warn, "'%s': %s; left unnormalised", v->path,
+                  v->has_pose ? "no frame with both shoulders" : "no pose member");
+    }
+    if (attach_labels(ds, require_groundtruth, warn, err)) return -1;
+    return make_windows(ds, err);
+}
+
 int dataset_load(struct dataset *ds, const char *dir, const struct data_config *cfg,
                  bool require_groundtruth, const struct warn_sink *warn, struct error *err)
 {
@@ -425,43 +468,53 @@ int dataset_load(struct dataset *ds, const char *dir, const struct data_config *
         v->id[len - 4] = '\0';
     }
     free_names(names, n);
+    if (load_videos(ds, n, cfg, require_groundtruth, warn, err)) goto fail;
+    return 0;
+fail:
+    dataset_free(ds);
+    return -1;
+}
 
-    /* The files, in parallel; the first failure in byte order is reported. */
-    long failed = -1;
-    struct error first_err;
-    first_err.msg[0] = '\0';
-#pragma omp parallel if (n > 1)
-    {
-        struct scratch sc;
-        memset(&sc, 0, sizeof sc);
-        struct error e;
-#pragma omp for schedule(dynamic, 1)
-        for (long i = 0; i < (long)n; i++) {
-            if (load_video(cfg, &ds->videos[i], &sc, &e)) {
-#pragma omp critical(dataset_load_error)
-                {
-                    if (failed < 0 || i < failed) {
-                        failed = i;
-                        first_err = e;
-                    }
-                }
-            }
-        }
-        scratch_free(&sc);
-    }
-    if (failed >= 0) {
-        if (err) *err = first_err;
-        goto fail;
-    }
-    if (settle_face(ds, err)) goto fail;
+int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
+                       const struct data_config *cfg, const struct warn_sink *warn,
+                       struct error *err)
+{
+    memset(ds, 0, sizeof *ds);
+    ds->cfg = *cfg;
+    CHECK(cfg->coords >= 1 && cfg->coords <= DATA_COORDS_MAX && cfg->window >= 1 &&
+          cfg->stride >= 1);
+    if (!cfg->include_pose && !cfg->include_hands && !cfg->include_face)
+        return error_set(err, "dataset: no part included (--no-include-pose without "
+                              "--include-hands or --include-face)");
+    if (n == 0) return error_set(err, "dataset: no input files");
+    if (n > UINT32_MAX) return error_set(err, "dataset: %zu files (at most %u)", n, (unsigned)UINT32_MAX);
+    /* the folder of the first file stands for the dataset's folder (groundtruth lookup) */
+    if (!(ds->dir = sg_strdup(paths[0], err))) return -1;
+    char *slash = strrchr(ds->dir, '/');
+    if (slash) *slash = '\0';
+    else strcpy(ds->dir, ".");
+    ds->videos = sg_calloc(n, sizeof *ds->videos, "dataset: videos", err);
+    if (!ds->videos) goto fail;
+    ds->n_videos = n;
     for (size_t i = 0; i < n; i++) {
-        const struct data_video *v = &ds->videos[i];
-        if (v->normalized) continue;
-        warn_emit(warn, "'%s': %s; left unnormalised", v->path,
-                  v->has_pose ? "no frame with both shoulders" : "no pose member");
+        struct data_video *v = &ds->videos[i];
+        const char *base = strrchr(paths[i], '/');
+        base = base ? base + 1 : paths[i];
+        size_t len = strlen(base);
+        if (len < 5 || strcmp(base + len - 4, ".npz")) {
+            error_set(err, "dataset: '%s' is not an .npz file name", paths[i]);
+            goto fail;
+        }
+        if (!(v->path = sg_strdup(paths[i], err)) || !(v->id = sg_strdup(base, err))) goto fail;
+        v->id[len - 4] = '\0';
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(ds->videos[k].id, v->id)) {
+                error_set(err, "dataset: '%s' and '%s' have the same video id '%s'",
+                          ds->videos[k].path, v->path, v->id);
+                goto fail;
+            }
     }
-    if (attach_labels(ds, require_groundtruth, warn, err)) goto fail;
-    if (make_windows(ds, err)) goto fail;
+    if (load_videos(ds, n, cfg, false, warn, err)) goto fail;
     return 0;
 fail:
     dataset_free(ds);

@@ -80,6 +80,12 @@ struct dataset {
  * result does not depend on the thread count. On failure ds is left empty. */
 int dataset_load(struct dataset *ds, const char *dir, const struct data_config *cfg,
                  bool require_groundtruth, const struct warn_sink *warn, struct error *err);
+/* Loads the given .npz files (video ids from their names, in the order given; two files with
+ * one id are an error). The groundtruth is cfg->groundtruth if set, else the first file's
+ * folder's groundtruth(.txt) when it exists; windows stay unlabelled without one. */
+int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
+                       const struct data_config *cfg, const struct warn_sink *warn,
+                       struct error *err);
 void dataset_free(struct dataset *ds);
 
 /* Bytes of float32 landmarks held (Σ T × J × C × 4). */

@@ -59,6 +59,12 @@ int checkpoint_save(const struct model *m, const char *path, const struct checkp
             snprintf(name, sizeof name, "rng.%s", state->rng_names[r]);
             if (safetensors_writer_add_u64(&w, name, 1, shape, state->rngs[r].s, err)) goto fail;
         }
+        for (size_t x = 0; x < state->n_extra; x++) {
+            const size_t shape[1] = {state->extra[x].n};
+            snprintf(name, sizeof name, "optim.loop.%s", state->extra[x].name);
+            if (safetensors_writer_add_u64(&w, name, 1, shape, state->extra[x].data, err))
+                goto fail;
+        }
     }
     char num[64];
     if (safetensors_writer_set_meta(&w, "format", CHECKPOINT_FORMAT, err) ||
@@ -171,6 +177,19 @@ int checkpoint_load(struct model *m, const char *path, struct checkpoint_state *
                 goto out;
             }
             if (safetensors_get_u64(&st, name, state->rngs[r].s, 4, err)) goto out;
+        }
+        for (size_t x = 0; x < state->n_extra; x++) {
+            struct checkpoint_extra *e = &state->extra[x];
+            snprintf(name, sizeof name, "optim.loop.%s", e->name);
+            const struct st_tensor *t = safetensors_find(&st, name);
+            if (!t) {
+                error_set(err, "checkpoint_load: '%s': training state '%s' is missing", path,
+                          name);
+                goto out;
+            }
+            e->n = t->numel;
+            e->data = sg_calloc(t->numel ? t->numel : 1, sizeof(uint64_t), name, err);
+            if (!e->data || safetensors_get_u64(&st, name, e->data, t->numel, err)) goto out;
         }
     }
     if (meta_config) {

@@ -30,6 +30,16 @@ struct checkpoint_meta {
     double metric_value;  /* written with %.9g */
 };
 
+#define CHECKPOINT_MAX_EXTRA 8
+
+/* A training-loop value kept as raw 64-bit words (counters, or doubles by their bits), saved
+ * as a U64 tensor `optim.loop.<name>` so that the PyTorch rule "drop optim.*" covers it. */
+struct checkpoint_extra {
+    const char *name;
+    uint64_t *data;  /* save: the words; load: malloc'ed by checkpoint_load (caller frees) */
+    size_t n;        /* save: count; load: filled in */
+};
+
 /* Training state beyond the weights. */
 struct checkpoint_state {
     int64_t optim_step;      /* Adam steps taken on the trained tensors */
@@ -37,6 +47,8 @@ struct checkpoint_state {
     size_t n_rngs;
     const char *rng_names[CHECKPOINT_MAX_RNGS];
     struct rng rngs[CHECKPOINT_MAX_RNGS];
+    size_t n_extra;
+    struct checkpoint_extra extra[CHECKPOINT_MAX_EXTRA];
 };
 
 /* Writes the model's state_dict (and, when state is not NULL, the optimiser moments of

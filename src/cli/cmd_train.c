@@ -1,0 +1,334 @@
+/* cmd_train.c — `signstgcn train`: the PyTorch original's train_landmarks, same flags.
+ *
+ * Parses the flags into a struct train_config (strict numbers, usage errors exit 2), prints
+ * the resolved configuration, installs SIGINT/SIGTERM handlers that ask the trainer to stop
+ * after its current step (last.safetensors is written, exit 130), shows a live progress bar
+ * on a terminal (stderr) and one summary line per epoch (stdout), and draws
+ * training_curves.png at the end.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <omp.h>
+
+#include "cli/cli.h"
+#include "cli/data_opts.h"
+#include "core/error.h"
+#include "train/trainer.h"
+
+#define CMD "train"
+
+void openblas_set_num_threads(int n);
+
+enum {
+    OPT_DATA = DATA_OPT_END, OPT_BATCH, OPT_EPOCHS, OPT_LR, OPT_WEIGHT_DECAY, OPT_CLIP_GRAD,
+    OPT_NUM_CLASSES, OPT_CLASSES, OPT_SPLITS_JSON, OPT_MAX_FILES, OPT_MAX_SAMPLES, OPT_GRAPH,
+    OPT_PARTITION, OPT_USE_PSEUDO, OPT_NUM_PSEUDO, OPT_PSEUDO_SEED, OPT_PSEUDO_BY,
+    OPT_SIGNER_SOURCE, OPT_SIGNER_LOSS_WEIGHT, OPT_LAMBDA_GRL, OPT_GRL_SCHEDULE, OPT_USE_SUPCON,
+    OPT_SUPCON_WEIGHT, OPT_SUPCON_TEMP, OPT_USE_FILM, OPT_USE_MI, OPT_MI_WEIGHT, OPT_MI_HIDDEN,
+    OPT_NO_CLASS_WEIGHTS, OPT_SAVE_BEST, OPT_BEST_METRIC, OPT_LOG_CSV, OPT_OUT, OPT_RESUME,
+    OPT_SEED, OPT_THREADS
+};
+
+static void print_help(void)
+{
+    printf("usage: signstgcn train --data DIR [flags]\n\n"
+           "Trains SignSTGCN on a folder of landmark .npz files and its groundtruth; writes\n"
+           "last.safetensors every epoch (and best.safetensors, metrics.csv,\n"
+           "training_curves.png) into --out. Ctrl-C stops after the current step, saves\n"
+           "last.safetensors and exits 130; --resume continues exactly.\n\n"
+           "data:\n");
+    data_opts_print_help(stdout);
+    printf("\ntraining:\n"
+           "  --out DIR               output folder (runs/train)\n"
+           "  --batch N               windows per batch (32)\n"
+           "  --epochs N              epochs (10)\n"
+           "  --lr X                  Adam learning rate (1e-3)\n"
+           "  --weight-decay X        decoupled weight decay, AdamW (0)\n"
+           "  --clip-grad X           global gradient-norm clipping, 0 = off (0)\n"
+           "  --seed N                seed of every random choice (0)\n"
+           "  --threads N             threads (OpenMP default)\n"
+           "  --splits-json FILE      train/val videos from `signstgcn splits` (else 90/10)\n"
+           "  --max-files N           use the first N files (all)\n"
+           "  --max-samples N         use N random training windows (all)\n"
+           "  --resume                continue from --out/last.safetensors\n"
+           "labels:\n"
+           "  --num-classes N         model outputs, >= the classes found (the classes found)\n"
+           "  --classes a,b,c         class names and order (the labels of training windows)\n"
+           "  --no-class-weights      binary mode: no [1, n_neg/n_pos] class weights\n"
+           "model:\n"
+           "  --graph mediapipe|chain --partition spatial|uniform (mediapipe, spatial)\n"
+           "  --use-film-attention    FiLM attention instead of bias-aware attention\n"
+           "signers:\n"
+           "  --use-pseudo-signers    K-means pseudo-signers as the signer source\n"
+           "  --num-pseudo-signers K  (8)   --pseudo-seed N (0)   --pseudo-by video|window\n"
+           "  --signer-source none|pseudo|real   (real: signers file, --signers FILE)\n"
+           "  --signer-loss-weight X  adversarial signer head weight (0.5)\n"
+           "  --lambda-grl X          gradient reversal strength (0.5)\n"
+           "  --grl-schedule constant|dann\n"
+           "  --use-supcon            supervised contrastive loss; --supcon-weight X (0.1),\n"
+           "                          --supcon-temp X (0.07)\n"
+           "  --use-mi-minimization   CLUB MI minimisation; --mi-weight X (0.1),\n"
+           "                          --mi-hidden-dim N (128)\n"
+           "outputs:\n"
+           "  --save-best             keep best.safetensors\n"
+           "  --best-metric acc|loss|pr_auc|f1   (acc)\n"
+           "  --log-csv               write metrics.csv\n");
+}
+
+/* ---- progress ------------------------------------------------------------------------------ */
+
+struct ui {
+    bool tty;
+    bool bar_shown;
+};
+
+static void ui_info(void *ctx, const char *line)
+{
+    struct ui *u = ctx;
+    if (u->bar_shown) {
+        fputc('\n', stderr);
+        u->bar_shown = false;
+    }
+    printf("%s\n", line);
+    fflush(stdout);
+}
+
+static void ui_progress(void *ctx, size_t epoch, size_t epochs, size_t batch, size_t n_batches,
+                        double wps, double loss, double elapsed)
+{
+    struct ui *u = ctx;
+    if (!u->tty) return;
+    const int width = 28;
+    int filled = (int)((double)width * (double)batch / (double)n_batches);
+    char bar[64];
+    for (int i = 0; i < width; i++) bar[i] = i < filled ? '=' : (i == filled ? '>' : ' ');
+    bar[width] = '\0';
+    long eta = (long)(elapsed / (double)batch * (double)(n_batches - batch) + 0.5);
+    fprintf(stderr, "\repoch %zu/%zu [%s] %zu/%zu  %.0f win/s  loss %.4f  ETA %ld:%02ld ", epoch,
+            epochs, bar, batch, n_batches, wps, loss, eta / 60, eta % 60);
+    fflush(stderr);
+    u->bar_shown = true;
+}
+
+static void ui_epoch(void *ctx, const struct epoch_result *r)
+{
+    struct ui *u = ctx;
+    if (u->bar_shown) {
+        fputc('\n', stderr);
+        u->bar_shown = false;
+    }
+    printf("epoch %zu/%zu  train_loss %.4f  train_acc %.4f  val_loss %.4f  val_acc %.4f  "
+           "val_bal_acc %.4f  val_f1 %.4f  val_pr_auc %.4f  %.1fs%s\n",
+           r->epoch, r->epochs, r->v[HIST_TRAIN_LOSS], r->v[HIST_TRAIN_ACC], r->v[HIST_VAL_LOSS],
+           r->v[HIST_VAL_ACC], r->v[HIST_VAL_BALANCED_ACC], r->v[HIST_VAL_F1],
+           r->v[HIST_VAL_PR_AUC], r->v[HIST_SECONDS], r->best ? "  *best" : "");
+    fflush(stdout);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    trainer_request_stop();
+}
+
+/* ---- flags ----------------------------------------------------------------------------------- */
+
+static bool copy_str(const char *flag, const char *v, char *dst, size_t cap)
+{
+    if (strlen(v) >= cap) {
+        cli_usage_error(CMD, "%s value is too long", flag);
+        return false;
+    }
+    strcpy(dst, v);
+    return true;
+}
+
+#define SIZE_ARG(flag, lo, hi, dst)                                                            \
+    do {                                                                                       \
+        long v_;                                                                               \
+        if (!cli_parse_long(CMD, flag, optarg, lo, hi, &v_)) return CLI_USAGE;                 \
+        dst = (size_t)v_;                                                                      \
+    } while (0)
+#define NUM_ARG(flag, lo, hi, dst)                                                             \
+    do {                                                                                       \
+        double v_;                                                                             \
+        if (!cli_parse_double(CMD, flag, optarg, lo, hi, &v_)) return CLI_USAGE;               \
+        dst = v_;                                                                              \
+    } while (0)
+#define NAME_ARG(flag, parse, dst, type)                                                       \
+    do {                                                                                       \
+        int v_ = parse(optarg);                                                                \
+        if (v_ < 0) return cli_usage_error(CMD, "%s: unknown value '%s'", flag, optarg);      \
+        dst = (type)v_;                                                                        \
+    } while (0)
+
+static int parse_graph(const char *s) { return graph_kind_parse(s); }
+static int parse_partition(const char *s) { return partition_parse(s); }
+
+int cmd_train(int argc, char **argv)
+{
+    static const struct option own[] = {
+        {"data", required_argument, NULL, OPT_DATA},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"epochs", required_argument, NULL, OPT_EPOCHS},
+        {"lr", required_argument, NULL, OPT_LR},
+        {"weight-decay", required_argument, NULL, OPT_WEIGHT_DECAY},
+        {"clip-grad", required_argument, NULL, OPT_CLIP_GRAD},
+        {"num-classes", required_argument, NULL, OPT_NUM_CLASSES},
+        {"classes", required_argument, NULL, OPT_CLASSES},
+        {"splits-json", required_argument, NULL, OPT_SPLITS_JSON},
+        {"max-files", required_argument, NULL, OPT_MAX_FILES},
+        {"max-samples", required_argument, NULL, OPT_MAX_SAMPLES},
+        {"graph", required_argument, NULL, OPT_GRAPH},
+        {"partition", required_argument, NULL, OPT_PARTITION},
+        {"use-pseudo-signers", no_argument, NULL, OPT_USE_PSEUDO},
+        {"num-pseudo-signers", required_argument, NULL, OPT_NUM_PSEUDO},
+        {"pseudo-seed", required_argument, NULL, OPT_PSEUDO_SEED},
+        {"pseudo-by", required_argument, NULL, OPT_PSEUDO_BY},
+        {"signer-source", required_argument, NULL, OPT_SIGNER_SOURCE},
+        {"signer-loss-weight", required_argument, NULL, OPT_SIGNER_LOSS_WEIGHT},
+        {"lambda-grl", required_argument, NULL, OPT_LAMBDA_GRL},
+        {"grl-schedule", required_argument, NULL, OPT_GRL_SCHEDULE},
+        {"use-supcon", no_argument, NULL, OPT_USE_SUPCON},
+        {"supcon-weight", required_argument, NULL, OPT_SUPCON_WEIGHT},
+        {"supcon-temp", required_argument, NULL, OPT_SUPCON_TEMP},
+        {"use-film-attention", no_argument, NULL, OPT_USE_FILM},
+        {"use-mi-minimization", no_argument, NULL, OPT_USE_MI},
+        {"mi-weight", required_argument, NULL, OPT_MI_WEIGHT},
+        {"mi-hidden-dim", required_argument, NULL, OPT_MI_HIDDEN},
+        {"no-class-weights", no_argument, NULL, OPT_NO_CLASS_WEIGHTS},
+        {"save-best", no_argument, NULL, OPT_SAVE_BEST},
+        {"best-metric", required_argument, NULL, OPT_BEST_METRIC},
+        {"log-csv", no_argument, NULL, OPT_LOG_CSV},
+        {"out", required_argument, NULL, OPT_OUT},
+        {"resume", no_argument, NULL, OPT_RESUME},
+        {"seed", required_argument, NULL, OPT_SEED},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct option opts[96];
+    data_opts_build(opts, sizeof opts / sizeof opts[0], own);
+    struct train_config cfg;
+    train_config_default(&cfg);
+    bool have_data = false, pseudo_flag = false, source_flag = false;
+    opterr = 0;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        int h = data_opts_handle(CMD, c, optarg, &cfg.data);
+        if (h < 0) return CLI_USAGE;
+        if (h > 0) continue;
+        switch (c) {
+        case OPT_DATA:
+            if (!copy_str("--data", optarg, cfg.data_dir, sizeof cfg.data_dir)) return CLI_USAGE;
+            have_data = true;
+            break;
+        case OPT_OUT:
+            if (!copy_str("--out", optarg, cfg.out_dir, sizeof cfg.out_dir)) return CLI_USAGE;
+            break;
+        case OPT_SPLITS_JSON:
+            if (!copy_str("--splits-json", optarg, cfg.splits_json, sizeof cfg.splits_json))
+                return CLI_USAGE;
+            break;
+        case OPT_CLASSES:
+            if (!copy_str("--classes", optarg, cfg.classes, sizeof cfg.classes)) return CLI_USAGE;
+            break;
+        case OPT_BATCH: SIZE_ARG("--batch", 1, 1 << 20, cfg.batch); break;
+        case OPT_EPOCHS: SIZE_ARG("--epochs", 1, 1 << 24, cfg.epochs); break;
+        case OPT_LR: NUM_ARG("--lr", 0, 1e6, cfg.lr); break;
+        case OPT_WEIGHT_DECAY: NUM_ARG("--weight-decay", 0, 1e6, cfg.weight_decay); break;
+        case OPT_CLIP_GRAD: NUM_ARG("--clip-grad", 0, 1e30, cfg.clip_grad); break;
+        case OPT_NUM_CLASSES: SIZE_ARG("--num-classes", 1, 1 << 20, cfg.num_classes); break;
+        case OPT_MAX_FILES: SIZE_ARG("--max-files", 1, 1L << 40, cfg.max_files); break;
+        case OPT_MAX_SAMPLES: SIZE_ARG("--max-samples", 1, 1L << 40, cfg.max_samples); break;
+        case OPT_GRAPH: NAME_ARG("--graph", parse_graph, cfg.graph, enum graph_kind); break;
+        case OPT_PARTITION:
+            NAME_ARG("--partition", parse_partition, cfg.partition, enum partition);
+            break;
+        case OPT_USE_PSEUDO: pseudo_flag = true; break;
+        case OPT_NUM_PSEUDO: SIZE_ARG("--num-pseudo-signers", 2, 1 << 16, cfg.num_pseudo_signers); break;
+        case OPT_PSEUDO_SEED: SIZE_ARG("--pseudo-seed", 0, 1L << 53, cfg.pseudo_seed); break;
+        case OPT_PSEUDO_BY: NAME_ARG("--pseudo-by", pseudo_by_parse, cfg.pseudo_by, enum pseudo_by); break;
+        case OPT_SIGNER_SOURCE:
+            NAME_ARG("--signer-source", signer_source_parse, cfg.signer_source, enum signer_source);
+            source_flag = true;
+            break;
+        case OPT_SIGNER_LOSS_WEIGHT: NUM_ARG("--signer-loss-weight", 0, 1e6, cfg.signer_loss_weight); break;
+        case OPT_LAMBDA_GRL: NUM_ARG("--lambda-grl", 0, 1e6, cfg.lambda_grl); break;
+        case OPT_GRL_SCHEDULE:
+            NAME_ARG("--grl-schedule", grl_schedule_parse, cfg.grl_schedule, enum grl_schedule);
+            break;
+        case OPT_USE_SUPCON: cfg.use_supcon = true; break;
+        case OPT_SUPCON_WEIGHT: NUM_ARG("--supcon-weight", 0, 1e6, cfg.supcon_weight); break;
+        case OPT_SUPCON_TEMP: NUM_ARG("--supcon-temp", 1e-6, 1e6, cfg.supcon_temp); break;
+        case OPT_USE_FILM: cfg.use_film_attention = true; break;
+        case OPT_USE_MI: cfg.use_mi_minimization = true; break;
+        case OPT_MI_WEIGHT: NUM_ARG("--mi-weight", 0, 1e6, cfg.mi_weight); break;
+        case OPT_MI_HIDDEN: SIZE_ARG("--mi-hidden-dim", 1, 1 << 16, cfg.mi_hidden_dim); break;
+        case OPT_NO_CLASS_WEIGHTS: cfg.class_weights = false; break;
+        case OPT_SAVE_BEST: cfg.save_best = true; break;
+        case OPT_BEST_METRIC:
+            NAME_ARG("--best-metric", best_metric_parse, cfg.best_metric, enum best_metric);
+            break;
+        case OPT_LOG_CSV: cfg.log_csv = true; break;
+        case OPT_RESUME: cfg.resume = true; break;
+        case OPT_SEED: SIZE_ARG("--seed", 0, 1L << 53, cfg.seed); break;
+        case OPT_THREADS: {
+            long v;
+            if (!cli_parse_long(CMD, "--threads", optarg, 1, 4096, &v)) return CLI_USAGE;
+            cfg.threads = (int)v;
+            break;
+        }
+        case 'h': print_help(); return CLI_OK;
+        default: return cli_getopt_error(CMD, c, argv);
+        }
+    }
+    if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
+    if (!have_data) return cli_usage_error(CMD, "--data DIR is required");
+    if (data_opts_finish(CMD, &cfg.data)) return CLI_USAGE;
+    if (pseudo_flag) {
+        if (source_flag && cfg.signer_source != SIGNER_SOURCE_PSEUDO)
+            return cli_usage_error(CMD, "--use-pseudo-signers contradicts --signer-source %s",
+                                   signer_source_name(cfg.signer_source));
+        cfg.signer_source = SIGNER_SOURCE_PSEUDO;
+    }
+    if (cfg.use_mi_minimization && cfg.signer_source == SIGNER_SOURCE_NONE)
+        return cli_usage_error(CMD, "--use-mi-minimization needs a signer source "
+                                    "(--use-pseudo-signers or --signer-source real)");
+    if (cfg.data.binary && (cfg.classes[0] || cfg.num_classes))
+        fprintf(stderr, "signstgcn train: note: --binary ignores --classes and --num-classes\n");
+    if (cfg.data.binary) {
+        cfg.classes[0] = '\0';
+        cfg.num_classes = 0;
+    }
+    if (cfg.threads > 0) {
+        omp_set_num_threads(cfg.threads);
+        openblas_set_num_threads(cfg.threads);
+    }
+
+    struct ui u = {.tty = isatty(2) != 0};
+    struct warn_sink warn = {cli_warn, (void *)CMD};
+    struct trainer_hooks hooks = {.ctx = &u, .info = ui_info, .progress = ui_progress,
+                                  .epoch_done = ui_epoch, .warn = &warn};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    struct error err;
+    int rc = trainer_run(&cfg, &hooks, &err);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGTERM, SIG_DFL);
+    if (rc == TRAINER_FAILED) return cli_fail(CMD, &err);
+    if (rc == TRAINER_INTERRUPTED) return 130;
+    printf("checkpoints in %s\n", cfg.out_dir);
+    return CLI_OK;
+}

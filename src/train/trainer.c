@@ -1,0 +1,955 @@
+/* trainer.c — the training loop of `signstgcn train` (see trainer.h).
+ *
+ * Set-up: dataset (SPEC §1) → video split (--splits-json, else 90/10 by video with the seed)
+ * → classes (binary mapping or the byte-sorted labels of labelled training windows, or
+ * --classes) → training and validation windows (labelled, with a class) → signers (real ids
+ * from the signers file, or K-means pseudo-signers on the signer statistics, SPEC §5) →
+ * class weights (binary: [1, n_neg/n_pos]) → graph and model.
+ *
+ * Randomness comes from four generators derived from --seed, each with its own job so that
+ * changing one use never shifts another: `split` (90/10 split, --max-samples), `init`
+ * (weights), `shuffle` (the order of training windows, one permutation per epoch) and
+ * `dropout` (masks). The loop's position (epoch, batch, running sums, history, best value)
+ * and the generators at the start of the epoch and now are all saved in last.safetensors,
+ * so resuming mid-epoch replays the same permutation and continues bit-identically.
+ */
+#include "train/trainer.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/atomic_file.h"
+#include "core/error.h"
+#include "core/rng.h"
+#include "data/dataset.h"
+#include "data/splits.h"
+#include "data/windows.h"
+#include "graph/graph.h"
+#include "graph/layout.h"
+#include "model/checkpoint.h"
+#include "model/model.h"
+#include "train/adam.h"
+#include "train/kmeans.h"
+#include "train/metrics.h"
+
+static volatile sig_atomic_t stop_requested;
+
+void trainer_request_stop(void) { stop_requested = 1; }
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void info(const struct trainer_hooks *h, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void info(const struct trainer_hooks *h, const char *fmt, ...)
+{
+    if (!h || !h->info) return;
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    h->info(h->ctx, buf);
+}
+
+/* ---- the model a configuration describes ------------------------------------------------- */
+
+int trainer_build_model(const struct train_config *cfg, const struct train_derived *d,
+                        struct graph *g, struct model *m, struct error *err)
+{
+    const struct data_config *dc = &cfg->data;
+    struct joint_layout layout;
+    size_t face = d->face_points_in_file ? d->face_points_in_file : 478;
+    if (joint_layout_init(&layout, dc->include_pose, dc->include_hands, dc->include_face,
+                          dc->face_points, face, err))
+        return -1;
+    if (layout.num_joints != d->num_joints)
+        return error_set(err, "the joint layout has %zu joints, the configuration %zu",
+                         layout.num_joints, d->num_joints);
+    if (graph_build(g, cfg->graph, &layout, cfg->partition, err)) return -1;
+    struct model_config mc = {.num_joints = d->num_joints, .coords = dc->coords,
+                              .num_classes = d->num_classes, .num_signers = d->num_signers,
+                              .signer_head = d->num_signers > 0 && !cfg->use_mi_minimization,
+                              .use_mi = cfg->use_mi_minimization,
+                              .mi_hidden = cfg->mi_hidden_dim,
+                              .attn = cfg->use_film_attention ? ATTN_FILM : ATTN_BIAS_AWARE,
+                              .dropout = 0.1f};
+    model_dims_spec(&mc.dims);
+    if (model_init(m, &mc, g, err)) {
+        graph_free(g);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- set-up ------------------------------------------------------------------------------- */
+
+struct run {
+    const struct train_config *cfg;
+    const struct trainer_hooks *hooks;
+    struct dataset ds;
+    struct train_derived d;
+    int32_t *class_of_label;   /* label id → class, -1 not a class */
+    bool *is_val_video;
+    size_t *train_idx, n_train; /* window indices */
+    size_t *val_idx, n_val;
+    int *signer_of_window;     /* per dataset window, -1 unknown */
+    float class_w[2];
+    bool use_class_w;
+    struct graph g;
+    struct model m;
+    struct rng rng_split, rng_init, rng_shuffle, rng_dropout;
+    /* batch buffers */
+    size_t B, T, S, J, C;
+    float *x, *stats, *probs;
+    int32_t *lab;
+    int *y, *sig;
+    size_t *perm;
+};
+
+static int choose_split(struct run *r, struct error *err)
+{
+    const struct train_config *c = r->cfg;
+    size_t nv = r->ds.n_videos;
+    r->is_val_video = sg_calloc(nv, sizeof(bool), "split", err);
+    if (!r->is_val_video) return -1;
+    if (c->splits_json[0]) {
+        struct splits_lists sl;
+        if (splits_json_read(c->splits_json, &sl, err)) return -1;
+        bool *in_train = sg_calloc(nv, sizeof(bool), "split", err);
+        if (!in_train) {
+            splits_lists_free(&sl);
+            return -1;
+        }
+        for (int s = 0; s < 2; s++)
+            for (size_t i = 0; i < sl.n[s]; i++) {
+                size_t v = 0;
+                while (v < nv && strcmp(r->ds.videos[v].id, sl.videos[s][i])) v++;
+                if (v == nv) {
+                    /* with --max-files a listed video may simply not be loaded */
+                    if (!c->max_files)
+                        warn_emit(r->hooks->warn, "%s: video '%s' of the %s split has no npz "
+                                  "in '%s'", c->splits_json, sl.videos[s][i], split_name(s),
+                                  c->data_dir);
+                    continue;
+                }
+                if (s == 0) in_train[v] = true;
+                else r->is_val_video[v] = true;
+            }
+        splits_lists_free(&sl);
+        /* videos in neither train nor val (e.g. test) are not used for training */
+        for (size_t v = 0; v < nv; v++)
+            if (!in_train[v] && !r->is_val_video[v]) r->ds.videos[v].n_windows = 0;
+        free(in_train);
+        return 0;
+    }
+    size_t n_val = nv >= 2 ? (size_t)floor(0.1 * (double)nv + 0.5) : 0;
+    if (nv >= 2 && n_val == 0) n_val = 1;
+    size_t *order = sg_malloc(nv ? nv : 1, sizeof *order, "split", err);
+    if (!order) return -1;
+    for (size_t v = 0; v < nv; v++) order[v] = v;
+    rng_shuffle(&r->rng_split, order, nv, sizeof *order);
+    for (size_t i = 0; i < n_val; i++) r->is_val_video[order[i]] = true;
+    free(order);
+    return 0;
+}
+
+static int map_classes(struct run *r, struct error *err)
+{
+    const struct train_config *c = r->cfg;
+    const struct dataset *ds = &r->ds;
+    size_t nl = groundtruth_num_labels(&ds->gt);
+    const char **names = sg_calloc(nl ? nl : 1, sizeof *names, "labels", err);
+    r->class_of_label = sg_calloc(nl ? nl : 1, sizeof(int32_t), "labels", err);
+    if (!names || !r->class_of_label) {
+        free(names);
+        return -1;
+    }
+    for (size_t i = 0; i < nl; i++) names[i] = groundtruth_label_name(&ds->gt, (int32_t)i);
+    int rc = 0;
+    if (c->data.binary) {
+        struct name_list sl;
+        if (name_list_parse(&sl, c->data.signing_labels, "--signing-labels", false, err)) {
+            free(names);
+            return -1;
+        }
+        windows_binary_map(&sl, names, nl, r->class_of_label);
+        name_list_free(&sl);
+        r->d.num_classes = 2;
+        r->d.classes = sg_calloc(2, sizeof(char *), "classes", err);
+        if (!r->d.classes || !(r->d.classes[0] = sg_strdup("not_signing", err)) ||
+            !(r->d.classes[1] = sg_strdup("signing", err)))
+            rc = -1;
+        free(names);
+        return rc;
+    }
+    struct class_list cl;
+    if (c->classes[0]) {
+        rc = class_list_from_names(&cl, c->classes, err);
+    } else {
+        bool *used = sg_calloc(nl ? nl : 1, sizeof(bool), "labels", err);
+        if (!used) {
+            free(names);
+            return -1;
+        }
+        for (size_t v = 0; v < ds->n_videos; v++) {
+            if (r->is_val_video[v]) continue;
+            const struct data_video *dv = &ds->videos[v];
+            for (size_t w = 0; w < dv->n_windows; w++) {
+                int32_t l = ds->windows[dv->first_window + w].label;
+                if (l >= 0) used[l] = true;
+            }
+        }
+        rc = class_list_from_labels(&cl, names, nl, used, err);
+        free(used);
+    }
+    if (rc == 0 && class_list_set_outputs(&cl, c->num_classes, r->hooks->warn, err)) {
+        class_list_free(&cl);
+        rc = -1;
+    }
+    if (rc == 0) {
+        class_list_map(&cl, names, nl, r->class_of_label);
+        r->d.num_classes = cl.num_outputs;
+        r->d.classes = sg_calloc(cl.num_outputs, sizeof(char *), "classes", err);
+        for (size_t k = 0; r->d.classes && k < cl.num_outputs; k++) {
+            char buf[64];
+            if (!(r->d.classes[k] = sg_strdup(class_list_output_name(&cl, k, buf, sizeof buf), err)))
+                rc = -1;
+        }
+        if (!r->d.classes) rc = -1;
+        class_list_free(&cl);
+    }
+    free(names);
+    return rc;
+}
+
+static int select_windows(struct run *r, struct error *err)
+{
+    const struct dataset *ds = &r->ds;
+    r->train_idx = sg_malloc(ds->n_windows ? ds->n_windows : 1, sizeof(size_t), "windows", err);
+    r->val_idx = sg_malloc(ds->n_windows ? ds->n_windows : 1, sizeof(size_t), "windows", err);
+    if (!r->train_idx || !r->val_idx) return -1;
+    size_t unlabelled = 0, not_class = 0;
+    for (size_t v = 0; v < ds->n_videos; v++) {
+        const struct data_video *dv = &ds->videos[v];
+        for (size_t w = 0; w < dv->n_windows; w++) {
+            size_t i = dv->first_window + w;
+            int32_t l = ds->windows[i].label;
+            if (l < 0) {
+                unlabelled++;
+                continue;
+            }
+            if (r->class_of_label[l] < 0) {
+                not_class++;
+                continue;
+            }
+            if (r->is_val_video[v]) r->val_idx[r->n_val++] = i;
+            else r->train_idx[r->n_train++] = i;
+        }
+    }
+    if (r->cfg->max_samples && r->n_train > r->cfg->max_samples) {
+        rng_shuffle(&r->rng_split, r->train_idx, r->n_train, sizeof(size_t));
+        r->n_train = r->cfg->max_samples;
+        /* keep dataset order: the epoch shuffle does the rest */
+        for (size_t i = 1; i < r->n_train; i++)
+            for (size_t k = i; k > 0 && r->train_idx[k - 1] > r->train_idx[k]; k--) {
+                size_t t = r->train_idx[k];
+                r->train_idx[k] = r->train_idx[k - 1];
+                r->train_idx[k - 1] = t;
+            }
+    }
+    size_t n_train_videos = 0, n_val_videos = 0;
+    for (size_t v = 0; v < ds->n_videos; v++)
+        if (ds->videos[v].n_windows) {
+            if (r->is_val_video[v]) n_val_videos++;
+            else n_train_videos++;
+        }
+    info(r->hooks, "data: %zu videos (%zu train, %zu val), %zu windows: %zu train, %zu val, "
+         "%zu unlabelled, %zu whose label is not a class", ds->n_videos, n_train_videos,
+         n_val_videos, ds->n_windows, r->n_train, r->n_val, unlabelled, not_class);
+    if (r->n_train == 0)
+        return error_set(err, "no labelled training windows in '%s'", r->cfg->data_dir);
+    if (r->n_val == 0)
+        return error_set(err, "no labelled validation windows in '%s' (%zu videos)",
+                         r->cfg->data_dir, ds->n_videos),
+               error_hint(err, "give a splits file with --splits-json, or more videos");
+    return 0;
+}
+
+/* Window statistics (n × S) of the given windows, in chunks through the batch filler. */
+static int window_stats(struct run *r, const size_t *idx, size_t n, float *out,
+                        struct error *err)
+{
+    (void)err;
+    const size_t chunk = 256;
+    for (size_t i = 0; i < n; i += chunk) {
+        size_t k = n - i < chunk ? n - i : chunk;
+        dataset_fill_batch(&r->ds, idx + i, k, NULL, out + i * r->S, NULL, NULL);
+    }
+    return 0;
+}
+
+static int assign_signers(struct run *r, struct error *err)
+{
+    const struct train_config *c = r->cfg;
+    struct dataset *ds = &r->ds;
+    r->signer_of_window = sg_malloc(ds->n_windows ? ds->n_windows : 1, sizeof(int),
+                                    "signers", err);
+    if (!r->signer_of_window) return -1;
+    for (size_t i = 0; i < ds->n_windows; i++) r->signer_of_window[i] = -1;
+    if (c->signer_source == SIGNER_SOURCE_NONE) return 0;
+    if (c->signer_source == SIGNER_SOURCE_REAL) {
+        char *path = NULL;
+        struct signers sg;
+        if (signers_find(c->data_dir, c->data.signers[0] ? c->data.signers : NULL, &path, err))
+            return -1;
+        if (!path)
+            return error_set(err, "--signer-source real needs a signers file: '%s/signers.txt' "
+                             "does not exist", c->data_dir),
+                   error_hint(err, "pass --signers FILE");
+        int rc = signers_read(&sg, path, err);
+        free(path);
+        if (rc) return -1;
+        /* distinct ids of the training videos, byte order */
+        char **ids = sg_calloc(ds->n_videos ? ds->n_videos : 1, sizeof(char *), "signers", err);
+        size_t n_ids = 0;
+        const char **of_video = sg_calloc(ds->n_videos ? ds->n_videos : 1, sizeof(char *),
+                                          "signers", err);
+        if (!ids || !of_video) rc = -1;
+        for (size_t v = 0; rc == 0 && v < ds->n_videos; v++) {
+            if (r->is_val_video[v] || !ds->videos[v].n_windows) continue;
+            const char *s = signers_lookup(&sg, ds->videos[v].id);
+            if (!s) {
+                rc = error_set(err, "%s: training video '%s' has no signer line", sg.path,
+                               ds->videos[v].id);
+                break;
+            }
+            of_video[v] = s;
+            size_t k = 0;
+            while (k < n_ids && strcmp(ids[k], s) < 0) k++;
+            if (k < n_ids && !strcmp(ids[k], s)) continue;
+            memmove(ids + k + 1, ids + k, (n_ids - k) * sizeof *ids);
+            if (!(ids[k] = sg_strdup(s, err))) rc = -1;
+            n_ids++;
+        }
+        for (size_t v = 0; rc == 0 && v < ds->n_videos; v++) {
+            if (!of_video[v]) continue;
+            int id = 0;
+            while (strcmp(ids[id], of_video[v])) id++;
+            const struct data_video *dv = &ds->videos[v];
+            for (size_t w = 0; w < dv->n_windows; w++) r->signer_of_window[dv->first_window + w] = id;
+        }
+        free(of_video);
+        signers_free(&sg);
+        if (rc) {
+            for (size_t k = 0; k < n_ids; k++) free(ids[k]);
+            free(ids);
+            return -1;
+        }
+        r->d.num_signers = n_ids;
+        r->d.signers = ids;
+        info(r->hooks, "signers: %zu real signers in the training videos", n_ids);
+        return n_ids >= 2 ? 0 : error_set(err, "the training videos have %zu signer(s); the "
+                                          "signer head needs at least 2", n_ids);
+    }
+    /* pseudo-signers: K-means on signer statistics (SPEC §5) */
+    const size_t K = c->num_pseudo_signers, S = r->S;
+    float *wstats = sg_malloc(ds->n_windows ? ds->n_windows : 1, S * sizeof(float), "stats", err);
+    size_t *all = sg_malloc(ds->n_windows ? ds->n_windows : 1, sizeof(size_t), "stats", err);
+    bool *is_train = sg_calloc(ds->n_windows ? ds->n_windows : 1, sizeof(bool), "stats", err);
+    double *points = NULL, *video_point = NULL;
+    int rc = -1;
+    if (!wstats || !all || !is_train) goto out;
+    for (size_t i = 0; i < ds->n_windows; i++) all[i] = i;
+    window_stats(r, all, ds->n_windows, wstats, err);
+    for (size_t i = 0; i < r->n_train; i++) is_train[r->train_idx[i]] = true;
+    size_t n_points = 0;
+    video_point = sg_calloc(ds->n_videos ? ds->n_videos : 1, S * sizeof(double), "pseudo", err);
+    if (!video_point) goto out;
+    if (c->pseudo_by == PSEUDO_BY_VIDEO) {
+        /* each training video's point: mean over its labelled training windows; any other
+         * video: mean over all its windows */
+        points = sg_calloc(ds->n_videos ? ds->n_videos : 1, S * sizeof(double), "pseudo", err);
+        if (!points) goto out;
+        for (size_t v = 0; v < ds->n_videos; v++) {
+            const struct data_video *dv = &ds->videos[v];
+            size_t cnt = 0, cnt_all = 0;
+            double *p = video_point + v * S;
+            double tmp[2 * DATA_COORDS_MAX] = {0};
+            for (size_t w = 0; w < dv->n_windows; w++) {
+                size_t i = dv->first_window + w;
+                for (size_t k = 0; k < S; k++) tmp[k] += (double)wstats[i * S + k];
+                cnt_all++;
+                if (!is_train[i]) continue;
+                for (size_t k = 0; k < S; k++) p[k] += (double)wstats[i * S + k];
+                cnt++;
+            }
+            if (cnt) {
+                for (size_t k = 0; k < S; k++) p[k] /= (double)cnt;
+                memcpy(points + n_points * S, p, S * sizeof(double));
+                n_points++;
+            } else if (cnt_all) {
+                for (size_t k = 0; k < S; k++) p[k] = tmp[k] / (double)cnt_all;
+            }
+        }
+    } else {
+        points = sg_malloc(r->n_train ? r->n_train : 1, S * sizeof(double), "pseudo", err);
+        if (!points) goto out;
+        for (size_t i = 0; i < r->n_train; i++)
+            for (size_t k = 0; k < S; k++)
+                points[n_points * S + k] = (double)wstats[r->train_idx[i] * S + k];
+        n_points = r->n_train;
+    }
+    if (n_points < K) {
+        error_set(err, "--num-pseudo-signers %zu needs at least %zu %s, the training set has %zu",
+                  K, K, c->pseudo_by == PSEUDO_BY_VIDEO ? "training videos" : "training windows",
+                  n_points);
+        goto out;
+    }
+    struct kmeans_config kc;
+    kmeans_config_default(&kc);
+    kc.k = K;
+    kc.seed = c->pseudo_seed;
+    struct kmeans_result km;
+    if (kmeans_fit(points, n_points, S, &kc, &km, err)) goto out;
+    const double *centroids = km.centres;
+    double inertia = km.inertia;
+    r->d.num_signers = K;
+    r->d.pseudo_centroids = sg_malloc(K, S * sizeof(float), "pseudo", err);
+    if (!r->d.pseudo_centroids) {
+        kmeans_result_free(&km);
+        goto out;
+    }
+    for (size_t i = 0; i < K * S; i++) r->d.pseudo_centroids[i] = (float)centroids[i];
+    for (size_t v = 0; v < ds->n_videos; v++) {
+        const struct data_video *dv = &ds->videos[v];
+        for (size_t w = 0; w < dv->n_windows; w++) {
+            size_t i = dv->first_window + w;
+            double pt[2 * DATA_COORDS_MAX];
+            for (size_t k = 0; k < S; k++)
+                pt[k] = c->pseudo_by == PSEUDO_BY_VIDEO ? video_point[v * S + k]
+                                                        : (double)wstats[i * S + k];
+            r->signer_of_window[i] = (int)kmeans_assign(centroids, K, S, pt);
+        }
+    }
+    kmeans_result_free(&km);
+    info(r->hooks, "pseudo-signers: K-means with K=%zu on %zu %s points, inertia %.6g", K,
+         n_points, pseudo_by_name(c->pseudo_by), inertia);
+    rc = 0;
+out:
+    free(wstats);
+    free(all);
+    free(is_train);
+    free(points);
+    free(video_point);
+    return rc;
+}
+
+static void class_weights(struct run *r)
+{
+    r->use_class_w = false;
+    if (!r->cfg->data.binary || !r->cfg->class_weights) return;
+    size_t pos = 0;
+    for (size_t i = 0; i < r->n_train; i++)
+        pos += r->class_of_label[r->ds.windows[r->train_idx[i]].label] == 1;
+    size_t neg = r->n_train - pos;
+    if (!pos || !neg) {
+        warn_emit(r->hooks->warn, "class weights off: the training windows have %zu signing "
+                  "and %zu not-signing windows", pos, neg);
+        return;
+    }
+    r->use_class_w = true;
+    r->class_w[0] = 1.0f;
+    r->class_w[1] = (float)((double)neg / (double)pos);
+    info(r->hooks, "class weights: [1, %.6g] (%zu not-signing / %zu signing windows)",
+         (double)r->class_w[1], neg, pos);
+}
+
+/* ---- batches and evaluation ------------------------------------------------------------ */
+
+static void fill(struct run *r, const size_t *idx, size_t n)
+{
+    dataset_fill_batch(&r->ds, idx, n, r->x, r->stats, r->lab, r->class_of_label);
+    for (size_t b = 0; b < n; b++) {
+        r->y[b] = r->lab[b];
+        r->sig[b] = r->signer_of_window[idx[b]];
+    }
+}
+
+static int argmax(const float *v, size_t n)
+{
+    size_t best = 0;
+    for (size_t k = 1; k < n; k++)
+        if (v[k] > v[best]) best = k;
+    return (int)best;
+}
+
+/* softmax of logits (n) into p; returns log p[y] (double). */
+static double softmax_row(const float *logits, size_t n, float *p, int y)
+{
+    double mx = logits[0];
+    for (size_t k = 1; k < n; k++)
+        if ((double)logits[k] > mx) mx = (double)logits[k];
+    double s = 0;
+    for (size_t k = 0; k < n; k++) s += exp((double)logits[k] - mx);
+    for (size_t k = 0; k < n; k++) p[k] = (float)(exp((double)logits[k] - mx) / s);
+    return y >= 0 ? (double)logits[y] - mx - log(s) : 0.0;
+}
+
+static int evaluate(struct run *r, double *v, struct error *err)
+{
+    const size_t NC = r->d.num_classes, n = r->n_val;
+    float *probs = sg_malloc(n, NC * sizeof(float), "evaluation", err);
+    int *yt = sg_malloc(n, sizeof(int), "evaluation", err), *yp = sg_malloc(n, sizeof(int), "evaluation", err);
+    int rc = -1;
+    if (!probs || !yt || !yp) goto out;
+    double wsum = 0, lsum = 0;
+    for (size_t i = 0; i < n; i += r->B) {
+        size_t k = n - i < r->B ? n - i : r->B;
+        fill(r, r->val_idx + i, k);
+        if (model_reserve(&r->m, k, r->T, err)) goto out;
+        struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats};
+        model_forward(&r->m, &in, false, NULL);
+        for (size_t b = 0; b < k; b++) {
+            double lp = softmax_row(r->m.act.logits + b * NC, NC, probs + (i + b) * NC, r->y[b]);
+            double w = r->use_class_w ? (double)r->class_w[r->y[b]] : 1.0;
+            lsum -= w * lp;
+            wsum += w;
+            yt[i + b] = r->y[b];
+            yp[i + b] = argmax(probs + (i + b) * NC, NC);
+        }
+    }
+    struct metrics mt;
+    if (metrics_compute(yt, yp, probs, n, NC, r->cfg->data.binary, &mt, err)) goto out;
+    v[HIST_VAL_LOSS] = wsum > 0 ? lsum / wsum : (double)NAN;
+    v[HIST_VAL_ACC] = mt.acc;
+    v[HIST_VAL_PR_AUC] = mt.pr_auc;
+    v[HIST_VAL_F1] = mt.f1;
+    v[HIST_VAL_BALANCED_ACC] = mt.balanced_acc;
+    rc = 0;
+out:
+    free(probs);
+    free(yt);
+    free(yp);
+    return rc;
+}
+
+/* ---- outputs ------------------------------------------------------------------------------- */
+
+static const char *const hist_names[HIST_COLS] = {
+    "train_loss", "train_acc", "val_loss", "val_acc", "val_pr_auc", "val_f1",
+    "val_balanced_acc", "lambda_grl", "seconds"};
+
+static int write_csv(const char *dir, const double *hist, size_t epochs, struct error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/metrics.csv", dir);
+    struct atomic_file af;
+    if (atomic_file_open(&af, path, err)) return -1;
+    fprintf(af.fp, "epoch");
+    for (int c = 0; c < HIST_COLS; c++) fprintf(af.fp, ",%s", hist_names[c]);
+    fprintf(af.fp, "\n");
+    for (size_t e = 0; e < epochs; e++) {
+        fprintf(af.fp, "%zu", e + 1);
+        for (int c = 0; c < HIST_COLS; c++) fprintf(af.fp, ",%.9g", hist[e * HIST_COLS + c]);
+        fprintf(af.fp, "\n");
+    }
+    return atomic_file_commit(&af, err);
+}
+
+static double metric_of(const double *v, enum best_metric b)
+{
+    switch (b) {
+    case BEST_LOSS: return v[HIST_VAL_LOSS];
+    case BEST_PR_AUC: return v[HIST_VAL_PR_AUC];
+    case BEST_F1: return v[HIST_VAL_F1];
+    case BEST_ACC: default: return v[HIST_VAL_ACC];
+    }
+}
+
+static bool better(double value, double best, bool have_best, enum best_metric b)
+{
+    if (isnan(value)) return false;
+    if (!have_best || isnan(best)) return true;
+    return b == BEST_LOSS ? value < best : value > best;
+}
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double bitsd(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* The loop's position, saved in last.safetensors. */
+struct loop_state {
+    size_t epoch;          /* completed epochs */
+    size_t batch;          /* batches done in the epoch in progress */
+    double loss_sum, correct, seen;
+    double best;
+    bool have_best;
+    double *hist;          /* epochs × HIST_COLS */
+    struct rng shuffle_at_epoch_start;
+    int64_t step, mi_step;
+};
+
+static int save_last(struct run *r, struct loop_state *ls, const char *config_json,
+                     struct error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/last.safetensors", r->cfg->out_dir);
+    size_t nh = ls->epoch * HIST_COLS;
+    uint64_t pos[2] = {ls->epoch, ls->batch};
+    uint64_t sums[3] = {dbits(ls->loss_sum), dbits(ls->correct), dbits(ls->seen)};
+    uint64_t best[2] = {dbits(ls->best), ls->have_best};
+    uint64_t *hist = sg_malloc(nh ? nh : 1, sizeof(uint64_t), "history", err);
+    if (!hist) return -1;
+    for (size_t i = 0; i < nh; i++) hist[i] = dbits(ls->hist[i]);
+    struct checkpoint_state st = {.optim_step = ls->step, .mi_optim_step = ls->mi_step,
+                                  .n_rngs = 4,
+                                  .rng_names = {"shuffle_epoch", "shuffle", "dropout", "init"},
+                                  .n_extra = 4};
+    st.rngs[0] = ls->shuffle_at_epoch_start;
+    st.rngs[1] = r->rng_shuffle;
+    st.rngs[2] = r->rng_dropout;
+    st.rngs[3] = r->rng_init;
+    st.extra[0] = (struct checkpoint_extra){"position", pos, 2};
+    st.extra[1] = (struct checkpoint_extra){"sums", sums, 3};
+    st.extra[2] = (struct checkpoint_extra){"best", best, 2};
+    st.extra[3] = (struct checkpoint_extra){"history", hist, nh};
+    double mv = ls->epoch ? metric_of(ls->hist + (ls->epoch - 1) * HIST_COLS, r->cfg->best_metric)
+                          : (double)NAN;
+    struct checkpoint_meta meta = {.config = config_json,
+                                   .epoch = (long)(ls->batch ? ls->epoch + 1 : ls->epoch),
+                                   .metric = best_metric_name(r->cfg->best_metric),
+                                   .metric_value = mv};
+    int rc = checkpoint_save(&r->m, path, &meta, &st, err);
+    free(hist);
+    return rc;
+}
+
+static int load_last(struct run *r, struct loop_state *ls, const char *config_json,
+                     struct error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/last.safetensors", r->cfg->out_dir);
+    struct checkpoint_state st = {.n_rngs = 4,
+                                  .rng_names = {"shuffle_epoch", "shuffle", "dropout", "init"},
+                                  .n_extra = 4};
+    st.extra[0].name = "position";
+    st.extra[1].name = "sums";
+    st.extra[2].name = "best";
+    st.extra[3].name = "history";
+    char *stored = NULL;
+    int rc = checkpoint_load(&r->m, path, &st, &stored, err);
+    if (rc == 0) {
+        /* the run must be the same one: every option but epochs, threads and resume */
+        struct train_config a, b;
+        struct train_derived da, db;
+        if (train_config_from_json(stored, path, &a, &da, err) ||
+            train_config_from_json(config_json, "this run", &b, &db, err)) {
+            rc = -1;
+        } else {
+            a.epochs = b.epochs;
+            a.threads = b.threads;
+            a.resume = b.resume;
+            char *ja = train_config_to_json(&a, &da, err), *jb = train_config_to_json(&b, &db, err);
+            if (!ja || !jb) rc = -1;
+            else if (strcmp(ja, jb)) {
+                rc = error_set(err, "--resume: '%s' was written by a run with other options or "
+                               "data", path);
+                error_hint(err, "resume with the flags of the original run (only --epochs and "
+                           "--threads may change)");
+            }
+            free(ja);
+            free(jb);
+            train_derived_free(&da);
+            train_derived_free(&db);
+        }
+    }
+    if (rc == 0) {
+        if (st.extra[0].n != 2 || st.extra[1].n != 3 || st.extra[2].n != 2 ||
+            st.extra[3].n != st.extra[0].data[0] * HIST_COLS) {
+            rc = error_set(err, "checkpoint_load: '%s': the loop state is inconsistent", path);
+        } else {
+            ls->epoch = st.extra[0].data[0];
+            ls->batch = st.extra[0].data[1];
+            ls->loss_sum = bitsd(st.extra[1].data[0]);
+            ls->correct = bitsd(st.extra[1].data[1]);
+            ls->seen = bitsd(st.extra[1].data[2]);
+            ls->best = bitsd(st.extra[2].data[0]);
+            ls->have_best = st.extra[2].data[1] != 0;
+            /* the history holds max(done, --epochs) rows: a resumed run may train longer */
+            size_t rows = ls->epoch > r->cfg->epochs ? ls->epoch : r->cfg->epochs;
+            double *h = sg_calloc(rows ? rows : 1, HIST_COLS * sizeof(double), "history", err);
+            if (!h) {
+                rc = -1;
+            } else {
+                free(ls->hist);
+                ls->hist = h;
+                for (size_t i = 0; i < st.extra[3].n; i++) h[i] = bitsd(st.extra[3].data[i]);
+            }
+            ls->shuffle_at_epoch_start = st.rngs[0];
+            r->rng_shuffle = st.rngs[1];
+            r->rng_dropout = st.rngs[2];
+            r->rng_init = st.rngs[3];
+            ls->step = st.optim_step;
+            ls->mi_step = st.mi_optim_step;
+        }
+    }
+    for (size_t x = 0; x < st.n_extra; x++) free(st.extra[x].data);
+    free(stored);
+    return rc;
+}
+
+static int save_best(struct run *r, const char *config_json, size_t epoch, double value,
+                     struct error *err)
+{
+    char path[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/best.safetensors", r->cfg->out_dir);
+    struct checkpoint_meta meta = {.config = config_json, .epoch = (long)epoch,
+                                   .metric = best_metric_name(r->cfg->best_metric),
+                                   .metric_value = value};
+    return checkpoint_save(&r->m, path, &meta, NULL, err);
+}
+
+static int make_dirs(const char *path, struct error *err)
+{
+    char buf[TRAIN_PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char saved = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return error_set(err, "cannot create folder '%s': %s", buf, strerror(errno));
+            *p = saved;
+            if (!saved) break;
+        }
+    }
+    return 0;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+static void run_free(struct run *r)
+{
+    dataset_free(&r->ds);
+    train_derived_free(&r->d);
+    free(r->class_of_label);
+    free(r->is_val_video);
+    free(r->train_idx);
+    free(r->val_idx);
+    free(r->signer_of_window);
+    model_free(&r->m);
+    graph_free(&r->g);
+    free(r->x);
+    free(r->stats);
+    free(r->probs);
+    free(r->lab);
+    free(r->y);
+    free(r->sig);
+    free(r->perm);
+}
+
+int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hooks,
+                struct error *err)
+{
+    struct run rr;
+    struct run *r = &rr;
+    memset(r, 0, sizeof *r);
+    r->cfg = cfg;
+    r->hooks = hooks;
+    stop_requested = 0;
+    char *config_json = NULL;
+    struct loop_state ls = {0};
+    int status = TRAINER_FAILED;
+
+    struct rng base;
+    rng_seed(&base, cfg->seed);
+    rng_split(&base, &r->rng_split);
+    rng_split(&base, &r->rng_init);
+    rng_split(&base, &r->rng_shuffle);
+    rng_split(&base, &r->rng_dropout);
+
+    if (cfg->use_mi_minimization && cfg->signer_source == SIGNER_SOURCE_NONE) {
+        error_set(err, "--use-mi-minimization needs a signer source");
+        error_hint(err, "add --use-pseudo-signers or --signer-source real");
+        goto out;
+    }
+    if (dataset_load(&r->ds, cfg->data_dir, &cfg->data, true, hooks->warn, err)) goto out;
+    if (cfg->max_files && r->ds.n_videos > cfg->max_files) {
+        /* the first --max-files videos in byte order; the others' windows are not used */
+        for (size_t v = cfg->max_files; v < r->ds.n_videos; v++) r->ds.videos[v].n_windows = 0;
+    }
+    r->J = r->ds.layout.joints;
+    r->C = r->ds.layout.coords;
+    r->S = 2 * r->C;
+    r->T = cfg->data.window;
+    r->B = cfg->batch;
+    if (choose_split(r, err) || map_classes(r, err) || select_windows(r, err) ||
+        assign_signers(r, err))
+        goto out;
+    class_weights(r);
+    r->d.num_joints = r->J;
+    r->d.face_points_in_file = r->ds.layout.face_in_file ? r->ds.layout.face_in_file : 478;
+    r->d.stats_size = r->S;
+    if (trainer_build_model(cfg, &r->d, &r->g, &r->m, err)) goto out;
+    model_init_weights(&r->m, &r->rng_init);
+    config_json = train_config_to_json(cfg, &r->d, err);
+    if (!config_json) goto out;
+    info(hooks, "config: %s", config_json);
+    info(hooks, "model: J=%zu C=%zu classes=%zu signers=%zu parameters=%zu", r->J, r->C,
+         r->d.num_classes, r->d.num_signers, params_count(&r->m.pt, PARAM_TRAINED));
+
+    const size_t B = r->B, n = r->n_train, NC = r->d.num_classes;
+    r->x = sg_malloc(B * r->T * r->J, r->C * sizeof(float), "batch", err);
+    r->stats = sg_malloc(B, r->S * sizeof(float), "batch", err);
+    r->probs = sg_malloc(B, NC * sizeof(float), "batch", err);
+    r->lab = sg_malloc(B, sizeof(int32_t), "batch", err);
+    r->y = sg_malloc(B, sizeof(int), "batch", err);
+    r->sig = sg_malloc(B, sizeof(int), "batch", err);
+    r->perm = sg_malloc(n, sizeof(size_t), "batch", err);
+    ls.hist = sg_calloc(cfg->epochs ? cfg->epochs : 1, HIST_COLS * sizeof(double), "history", err);
+    if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist)
+        goto out;
+    if (make_dirs(cfg->out_dir, err)) goto out;
+    if (model_reserve(&r->m, B, r->T, err)) goto out;
+
+    ls.shuffle_at_epoch_start = r->rng_shuffle;
+    if (cfg->resume) {
+        /* history may hold more epochs than this run's --epochs: allocate for both */
+        char path[TRAIN_PATH_MAX + 32];
+        snprintf(path, sizeof path, "%s/last.safetensors", cfg->out_dir);
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            error_set(err, "--resume: '%s' does not exist", path);
+            goto out;
+        }
+        if (load_last(r, &ls, config_json, err)) goto out;
+        info(hooks, "resumed from %s: %zu epochs done%s", path, ls.epoch,
+             ls.batch ? ", mid-epoch" : "");
+    }
+
+    struct adam_config opt, mi_opt;
+    adam_config_default(&opt);
+    opt.lr = cfg->lr;
+    opt.weight_decay = cfg->weight_decay;
+    adam_config_default(&mi_opt);
+    mi_opt.lr = cfg->lr;
+    const size_t n_batches = (n + B - 1) / B;
+    const double total_steps = (double)(cfg->epochs * n_batches);
+    int *signer_arg = r->d.num_signers ? r->sig : NULL;
+    for (; ls.epoch < cfg->epochs; ls.epoch++) {
+        double t0 = now_s();
+        /* the epoch's permutation from the generator state at its start */
+        r->rng_shuffle = ls.shuffle_at_epoch_start;
+        for (size_t i = 0; i < n; i++) r->perm[i] = r->train_idx[i];
+        rng_shuffle(&r->rng_shuffle, r->perm, n, sizeof(size_t));
+        if (ls.batch == 0) ls.loss_sum = ls.correct = ls.seen = 0;
+        const size_t first_batch = ls.batch;
+        double lambda = cfg->lambda_grl;
+        for (size_t b = ls.batch; b < n_batches; b++) {
+            size_t lo = b * B, k = n - lo < B ? n - lo : B;
+            fill(r, r->perm + lo, k);
+            if (model_reserve(&r->m, k, r->T, err)) goto out;
+            struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats,
+                                      .y = r->y, .signer = signer_arg};
+            lambda = cfg->grl_schedule == GRL_DANN && total_steps > 0
+                         ? cfg->lambda_grl *
+                               (2.0 / (1.0 + exp(-10.0 * (double)ls.step / total_steps)) - 1.0)
+                         : cfg->lambda_grl;
+            struct model_loss_config lc = {
+                .class_weights = r->use_class_w ? r->class_w : NULL,
+                .signer_loss_weight = (float)cfg->signer_loss_weight,
+                .lambda_grl = (float)lambda, .supcon = cfg->use_supcon,
+                .supcon_weight = (float)cfg->supcon_weight,
+                .supcon_temp = (float)cfg->supcon_temp, .mi_weight = (float)cfg->mi_weight,
+                .mi_adam = &mi_opt, .mi_step = ls.mi_step + 1};
+            model_forward(&r->m, &in, true, &r->rng_dropout);
+            struct model_losses L;
+            model_backward(&r->m, &in, &lc, &L);
+            if (cfg->use_mi_minimization) ls.mi_step++;
+            grad_clip(r->m.pt.grad, r->m.pt.kind_begin[PARAM_TRAINED],
+                      r->m.pt.kind_end[PARAM_TRAINED], cfg->clip_grad);
+            ls.step++;
+            adam_step(r->m.pt.data, r->m.pt.grad, r->m.pt.m, r->m.pt.v,
+                      r->m.pt.kind_begin[PARAM_TRAINED], r->m.pt.kind_end[PARAM_TRAINED], &opt,
+                      ls.step);
+            ls.loss_sum += L.total * (double)k;
+            for (size_t i = 0; i < k; i++)
+                ls.correct += argmax(r->m.act.logits + i * NC, NC) == r->y[i];
+            ls.seen += (double)k;
+            ls.batch = b + 1;
+            if (hooks->progress) {
+                double el = now_s() - t0;
+                hooks->progress(hooks->ctx, ls.epoch + 1, cfg->epochs, b + 1, n_batches,
+                                (double)(b + 1 - first_batch) * (double)B / (el + 1e-9),
+                                ls.loss_sum / ls.seen, el);
+            }
+            if (stop_requested && b + 1 < n_batches) {
+                if (save_last(r, &ls, config_json, err)) goto out;
+                info(hooks, "interrupted in epoch %zu after batch %zu of %zu: %s/last.safetensors "
+                     "written; continue with --resume", ls.epoch + 1, b + 1, n_batches,
+                     cfg->out_dir);
+                status = TRAINER_INTERRUPTED;
+                goto out;
+            }
+        }
+        double *v = ls.hist + ls.epoch * HIST_COLS;
+        v[HIST_TRAIN_LOSS] = ls.loss_sum / ls.seen;
+        v[HIST_TRAIN_ACC] = ls.correct / ls.seen;
+        if (evaluate(r, v, err)) goto out;
+        v[HIST_LAMBDA] = lambda;
+        v[HIST_SECONDS] = now_s() - t0;
+        double mv = metric_of(v, cfg->best_metric);
+        bool is_best = better(mv, ls.best, ls.have_best, cfg->best_metric);
+        if (is_best) {
+            ls.best = mv;
+            ls.have_best = true;
+            if (cfg->save_best && save_best(r, config_json, ls.epoch + 1, mv, err)) goto out;
+        }
+        ls.batch = 0;
+        ls.shuffle_at_epoch_start = r->rng_shuffle;
+        ls.epoch++;
+        if (save_last(r, &ls, config_json, err)) goto out;
+        if (cfg->log_csv && write_csv(cfg->out_dir, ls.hist, ls.epoch, err)) goto out;
+        ls.epoch--;
+        if (hooks->epoch_done) {
+            struct epoch_result er = {.epoch = ls.epoch + 1, .epochs = cfg->epochs, .best = is_best};
+            memcpy(er.v, v, sizeof er.v);
+            hooks->epoch_done(hooks->ctx, &er);
+        }
+        if (stop_requested && ls.epoch + 1 < cfg->epochs) {
+            ls.epoch++;
+            info(hooks, "interrupted after epoch %zu: continue with --resume", ls.epoch);
+            status = TRAINER_INTERRUPTED;
+            goto out;
+        }
+    }
+    status = TRAINER_OK;
+out:
+    free(config_json);
+    free(ls.hist);
+    run_free(r);
+    return status;
+}
