@@ -166,7 +166,7 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
         cJSON *row = cJSON_CreateArray();
         for (size_t k = 0; row && k < d->stats_size; k++)
             cJSON_AddItemToArray(row,
-                                 cJSON_CreateNumber((double)d->pseudo_centroids[i * d->stats_size + k]));
+                                 cJSON_CreateNumber(d->pseudo_centroids[i * d->stats_size + k]));
         cJSON_AddItemToArray(pc, row);
     }
     char *s = cJSON_PrintUnformatted(o);
@@ -385,7 +385,7 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
                       rows, d->num_signers);
             r.failed = 1;
         } else {
-            d->pseudo_centroids = sg_calloc(rows * d->stats_size, sizeof(float), "config", err);
+            d->pseudo_centroids = sg_calloc(rows * d->stats_size, sizeof(double), "config", err);
             size_t i = 0;
             const cJSON *row;
             cJSON_ArrayForEach(row, pc) {
@@ -400,7 +400,7 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
                 size_t k = 0;
                 const cJSON *v;
                 cJSON_ArrayForEach(v, row) d->pseudo_centroids[i * d->stats_size + k++] =
-                    cJSON_IsNumber(v) ? (float)v->valuedouble : NAN;
+                    cJSON_IsNumber(v) ? v->valuedouble : (double)NAN;
                 i++;
             }
         }

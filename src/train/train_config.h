@@ -92,7 +92,8 @@ struct train_derived {
     size_t num_signers;          /* NS, 0 without a source */
     char **signers;              /* real signer ids in id order (NS), else NULL */
     size_t stats_size;           /* S, the centroid width */
-    float *pseudo_centroids;     /* NS × S with pseudo-signers, else NULL */
+    double *pseudo_centroids;    /* NS × S with pseudo-signers, else NULL (doubles, written
+                                    with 17 digits, so windows get the training clusters) */
 };
 
 void train_derived_free(struct train_derived *d);

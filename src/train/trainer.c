@@ -427,12 +427,12 @@ static int assign_signers(struct run *r, struct error *err)
     const double *centroids = km.centres;
     double inertia = km.inertia;
     r->d.num_signers = K;
-    r->d.pseudo_centroids = sg_malloc(K, S * sizeof(float), "pseudo", err);
+    r->d.pseudo_centroids = sg_malloc(K, S * sizeof(double), "pseudo", err);
     if (!r->d.pseudo_centroids) {
         kmeans_result_free(&km);
         goto out;
     }
-    for (size_t i = 0; i < K * S; i++) r->d.pseudo_centroids[i] = (float)centroids[i];
+    memcpy(r->d.pseudo_centroids, centroids, K * S * sizeof(double));
     for (size_t v = 0; v < ds->n_videos; v++) {
         const struct data_video *dv = &ds->videos[v];
         for (size_t w = 0; w < dv->n_windows; w++) {
