@@ -129,12 +129,13 @@ static int canvas_begin(struct canvas *cv, const char *what, const char *path, i
                         int height, int def_w, int def_h, struct error *err)
 {
     memset(cv, 0, sizeof *cv);
+    const char *shown = path ? path : "";
     if (width == 0) width = def_w;
     if (height == 0) height = def_h;
     if (width < PLOT_MIN_SIDE || width > PLOT_MAX_SIDE || height < PLOT_MIN_SIDE ||
         height > PLOT_MAX_SIDE)
         return error_set(err, "%s: '%s': image size %dx%d is outside %d..%d pixels a side",
-                         what, path, width, height, PLOT_MIN_SIDE, PLOT_MAX_SIDE);
+                         what, shown, width, height, PLOT_MIN_SIDE, PLOT_MAX_SIDE);
     if (check_output_path(what, path, err) != 0) return -1;
     cv->surf = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
     if (cairo_surface_status(cv->surf) != CAIRO_STATUS_SUCCESS) {
@@ -287,6 +288,9 @@ static void range_pad(double *lo, double *hi, double pad)
         *lo = 0;
         *hi = 1;
     }
+    /* keep span and padding finite for values near ±DBL_MAX */
+    *lo = fmax(*lo, -1e300);
+    *hi = fmin(*hi, 1e300);
     double span = *hi - *lo;
     double mag = fmax(fabs(*lo), fabs(*hi));
     if (!(span > 1e-12 * fmax(mag, 1e-300))) {
@@ -688,7 +692,7 @@ int plot_lines(const char *path, const struct plot_lines_spec *spec, struct erro
 
 static void category_name(const struct plot_scatter_spec *s, size_t k, char *buf, size_t n)
 {
-    const char *name = s->category_names ? s->category_names[k] : NULL;
+    const char *name = s->category_names && k < s->n_categories ? s->category_names[k] : NULL;
     if (name && *name) snprintf(buf, n, "%s", name);
     else snprintf(buf, n, "#%zu", k);
 }
@@ -732,7 +736,7 @@ int plot_scatter(const char *path, const struct plot_scatter_spec *spec, struct 
     /* legend column on the right: categories with points, truncated to what fits */
     size_t present = 0;
     for (size_t k = 0; k < ncat; k++) present += count[k] > 0;
-    bool named = spec->category_names || ncat > 1;
+    bool named = spec->n_categories > 0 && (spec->category_names || ncat > 1);
     double legend_w = 0, max_label = cv.w * 0.28;
     font(cr, LEGEND_FONT, false);
     if (named && present) {
