@@ -39,6 +39,7 @@
 #include "train/adam.h"
 #include "train/kmeans.h"
 #include "train/metrics.h"
+#include "viz/plot.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -569,6 +570,41 @@ static int write_csv(const char *dir, const double *hist, size_t epochs, struct 
     return atomic_file_commit(&af, err);
 }
 
+/* training_curves.png: the loss per epoch (train and val) beside the chosen metric —
+ * accuracy for --best-metric acc or loss (train and val), else the validation F1 or PR-AUC. */
+static int write_curves(const struct train_config *cfg, const double *hist, size_t epochs,
+                        struct error *err)
+{
+    double *x = sg_malloc(epochs ? epochs : 1, 5 * sizeof(double), "curves", err);
+    if (!x) return -1;
+    double *tl = x + epochs, *vl = tl + epochs, *ta = vl + epochs, *vm = ta + epochs;
+    const bool acc = cfg->best_metric == BEST_ACC || cfg->best_metric == BEST_LOSS;
+    const int col = acc ? HIST_VAL_ACC
+                        : cfg->best_metric == BEST_F1 ? HIST_VAL_F1 : HIST_VAL_PR_AUC;
+    for (size_t e = 0; e < epochs; e++) {
+        const double *h = hist + e * HIST_COLS;
+        x[e] = (double)(e + 1);
+        tl[e] = h[HIST_TRAIN_LOSS];
+        vl[e] = h[HIST_VAL_LOSS];
+        ta[e] = h[HIST_TRAIN_ACC];
+        vm[e] = h[col];
+    }
+    const char *mname = acc ? "accuracy" : best_metric_name(cfg->best_metric);
+    struct plot_series loss[2] = {{"train", x, tl, epochs}, {"val", x, vl, epochs}};
+    struct plot_series met[2] = {{"train", x, ta, epochs}, {"val", x, vm, epochs}};
+    struct plot_panel panels[2] = {
+        {"loss", "epoch", "loss", loss, 2},
+        {mname, "epoch", mname, acc ? met : met + 1, acc ? 2 : 1},
+    };
+    char path[TRAIN_PATH_MAX + 32], title[TRAIN_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/training_curves.png", cfg->out_dir);
+    snprintf(title, sizeof title, "signstgcn train: %s", cfg->data_dir);
+    struct plot_lines_spec spec = {.title = title, .panels = panels, .n_panels = 2};
+    int rc = plot_lines(path, &spec, err);
+    free(x);
+    return rc;
+}
+
 static double metric_of(const double *v, enum best_metric b)
 {
     switch (b) {
@@ -946,6 +982,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
             goto out;
         }
     }
+    if (write_curves(cfg, ls.hist, ls.epoch, err)) goto out;
     status = TRAINER_OK;
 out:
     free(config_json);
