@@ -212,6 +212,30 @@ static void test_flags_reach_the_configuration(void **state)
     assert_string_equal(cJSON_GetArrayItem(cls, 3)->valuestring, "3");
     cJSON_Delete(c);
     free(out);
+
+    /* the part flags: no pose, hands and the lips of the face */
+    out = path_join(root, "run_flags3");
+    r = run_cli("train", "--data", data, "--no-include-pose", "--include-hands", "--include-face",
+                "--face-points", "lips", "--stride", "10", "--epochs", "1", "--batch", "8",
+                "--out", out, "--threads", "2", NULL);
+    if (r.exit_code != 0) fail_msg("train failed (%d): %s", r.exit_code, r.err);
+    cli_result_free(&r);
+    c = stored_config(out, "last.safetensors");
+    assert_false(jbool(c, "include_pose"));
+    assert_true(jbool(c, "include_hands") && jbool(c, "include_face"));
+    assert_string_equal(jstr(c, "face_points"), "lips");
+    assert_true(jnum(c, "num_joints") == 42 + 40);
+    cJSON_Delete(c);
+    free(out);
+    out = path_join(root, "run_flags4");
+    r = run_cli("train", "--data", data, "--include-pose", "--stride", "10", "--epochs", "1",
+                "--out", out, "--threads", "2", NULL);
+    if (r.exit_code != 0) fail_msg("train failed (%d): %s", r.exit_code, r.err);
+    cli_result_free(&r);
+    c = stored_config(out, "last.safetensors");
+    assert_true(jbool(c, "include_pose") && !jbool(c, "include_hands"));
+    cJSON_Delete(c);
+    free(out);
     free(gt);
     free(sg);
     free(splits);
