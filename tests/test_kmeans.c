@@ -150,6 +150,7 @@ static void test_kmeans_reproducible(void **state)
     assert_memory_equal(a.centres, b.centres, bytes);
     assert_memory_equal(a.centres, c3.centres, bytes);
     assert_true(a.inertia == c3.inertia);
+    kmeans_result_free(&c3);
     fit_with_threads(&f, 3, 3, &c3);
     fit_with_threads(&f, 3, 1, &other);
     assert_memory_equal(c3.centres, other.centres, bytes);

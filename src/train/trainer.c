@@ -156,12 +156,14 @@ static int choose_split(struct run *r, struct error *err)
         free(in_train);
         return 0;
     }
-    size_t n_val = nv >= 2 ? (size_t)floor(0.1 * (double)nv + 0.5) : 0;
-    if (nv >= 2 && n_val == 0) n_val = 1;
-    size_t *order = sg_malloc(nv ? nv : 1, sizeof *order, "split", err);
+    /* the videos in use (--max-files keeps the first ones), split 90/10 */
+    size_t n_use = c->max_files && c->max_files < nv ? c->max_files : nv;
+    size_t n_val = n_use >= 2 ? (size_t)floor(0.1 * (double)n_use + 0.5) : 0;
+    if (n_use >= 2 && n_val == 0) n_val = 1;
+    size_t *order = sg_malloc(n_use ? n_use : 1, sizeof *order, "split", err);
     if (!order) return -1;
-    for (size_t v = 0; v < nv; v++) order[v] = v;
-    rng_shuffle(&r->rng_split, order, nv, sizeof *order);
+    for (size_t v = 0; v < n_use; v++) order[v] = v;
+    rng_shuffle(&r->rng_split, order, n_use, sizeof *order);
     for (size_t i = 0; i < n_val; i++) r->is_val_video[order[i]] = true;
     free(order);
     return 0;

@@ -1,0 +1,126 @@
+/* test_variations.c — `signstgcn variations` trains the eight variants into their own folders
+ * and summarises them; each --skip-* flag removes exactly its variant(s). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+static char *root, *data;
+
+static int setup(void **state)
+{
+    (void)state;
+    root = tmpdir_make();
+    data = path_join(root, "data");
+    struct cli_result r = run_cli("synth", "--out", data, "--videos", "6", "--signers", "3",
+                                  "--frames", "60", "--seed", "2", NULL);
+    if (r.exit_code != 0) fail_msg("synth failed: %s", r.err);
+    cli_result_free(&r);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    tmpdir_remove(root);
+    free(root);
+    free(data);
+    return 0;
+}
+
+/* The variants listed in summary.csv, comma-joined, with every status "ok". */
+static char *summary_variants(const char *base)
+{
+    char *p = path_join(base, "summary.csv");
+    char *text = read_text_file(p, NULL);
+    free(p);
+    assert_non_null(text);
+    assert_memory_equal(text, "variant,status,best_epoch,val_loss,val_acc,val_f1,val_pr_auc",
+                        strlen("variant,status,best_epoch,val_loss,val_acc,val_f1,val_pr_auc"));
+    char *out = calloc(1, strlen(text) + 1);
+    for (char *line = strchr(text, '\n'); line && line[1]; line = strchr(line + 1, '\n')) {
+        char name[64], status[16];
+        assert_int_equal(sscanf(line + 1, "%63[^,],%15[^,]", name, status), 2);
+        assert_string_equal(status, "ok");
+        if (*out) strcat(out, ",");
+        strcat(out, name);
+    }
+    free(text);
+    return out;
+}
+
+static void test_all_eight_variants(void **state)
+{
+    (void)state;
+    char *base = path_join(root, "all");
+    struct cli_result r = run_cli("variations", "--data", data, "--max-files", "3", "--epochs",
+                                  "1", "--batch", "8", "--stride", "10", "--base-out", base,
+                                  "--threads", "2", NULL);
+    if (r.exit_code != 0) fail_msg("variations failed (%d): %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "| supcon_film |"));
+    cli_result_free(&r);
+    char *v = summary_variants(base);
+    assert_string_equal(v, "basic,binary,pseudo,supcon,film,mi,film_pseudo,supcon_film");
+    free(v);
+    const char *names[] = {"basic", "binary", "pseudo", "supcon", "film", "mi", "film_pseudo",
+                           "supcon_film"};
+    for (int i = 0; i < 8; i++) {
+        char rel[128];
+        snprintf(rel, sizeof rel, "%s/last.safetensors", names[i]);
+        char *p = path_join(base, rel);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0);
+        free(p);
+    }
+    char *md = path_join(base, "summary.md");
+    char *text = read_text_file(md, NULL);
+    assert_non_null(strstr(text, "| variant | best epoch |"));
+    free(text);
+    free(md);
+    free(base);
+}
+
+static void test_skip_flags(void **state)
+{
+    (void)state;
+    char *base = path_join(root, "skip1");
+    struct cli_result r = run_cli("variations", "--data", data, "--max-files", "3", "--epochs",
+                                  "1", "--stride", "10", "--base-out", base, "--skip-basic",
+                                  "--skip-binary", "--skip-pseudo", "--skip-supcon", "--skip-mi",
+                                  "--threads", "2", NULL);
+    if (r.exit_code != 0) fail_msg("variations failed: %s", r.err);
+    cli_result_free(&r);
+    char *v = summary_variants(base);
+    assert_string_equal(v, "film,film_pseudo,supcon_film");
+    free(v);
+    free(base);
+    base = path_join(root, "skip2");
+    r = run_cli("variations", "--data", data, "--max-files", "3", "--epochs", "1", "--stride",
+                "10", "--base-out", base, "--skip-film", "--skip-combined", "--skip-basic",
+                "--skip-pseudo", "--skip-supcon", "--skip-mi", "--threads", "2", NULL);
+    if (r.exit_code != 0) fail_msg("variations failed: %s", r.err);
+    cli_result_free(&r);
+    v = summary_variants(base);
+    assert_string_equal(v, "binary");
+    free(v);
+    free(base);
+    r = run_cli("variations", "--data", data, "--skip-basic", "--skip-binary", "--skip-pseudo",
+                "--skip-supcon", "--skip-film", "--skip-mi", "--skip-combined", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "every variant is skipped"));
+    cli_result_free(&r);
+    r = run_cli("variations", "--data", data, "--skip-everything", NULL);
+    assert_int_equal(r.exit_code, 2);
+    cli_result_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_all_eight_variants),
+        cmocka_unit_test(test_skip_flags),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
