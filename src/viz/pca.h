@@ -1,9 +1,9 @@
 /* pca.h — principal component analysis of window embeddings (signstgcn embed --reduce pca).
  *
  * X is n rows of d features, row-major float (what the model's forward writes); the
- * projection is n rows of k doubles. The data are centred, decomposed with LAPACK's
- * divide-and-conquer SVD (dgesdd) in double precision, and projected on the top-k right
- * singular vectors. Sign convention (scikit-learn >= 1.5's svd_flip with
+ * projection is n rows of k doubles. The data are centred and projected on the top-k
+ * eigenvectors of their scatter matrix (LAPACK's dsyevd, double precision): numpy's SVD
+ * projection up to sign, the same for any number of threads. Sign convention (scikit-learn >= 1.5's svd_flip with
  * u_based_decision=False): the entry of largest magnitude of each principal axis is positive
  * (the first such entry on ties), so the output does not depend on LAPACK's choice of sign.
  */
