@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"splits", cmd_splits, "split a dataset's videos into train/val/test (JSON)"},
     {"train", cmd_train, "train a detector or recogniser; checkpoints, metrics"},
     {"predict", cmd_predict, "class probabilities for every window of new videos (CSV)"},
+    {"embed", cmd_embed, "2-d picture (PCA or t-SNE) of the window embeddings"},
     {"variations", cmd_variations, "train the eight model variants and summarise them"},
     {"version", cmd_version, "print the version"},
 };
