@@ -47,9 +47,12 @@ echo "== signstgcn predict: the detector on the validation data =="
 "$BIN" predict --ckpt "$DEMO/detector/best.safetensors" --data "$DATA" --out "$DEMO/detector/predictions.csv"
 
 echo
-echo "validation figures (last epoch):"
-for run in detector recogniser; do
-  tail -n 1 "$DEMO/$run/metrics.csv" | awk -F, -v r="$run" \
-    '{printf "  %-10s val_acc %.3f  val_balanced_acc %.3f  val_f1 %.3f  val_pr_auc %.3f\n", r, $5, $8, $7, $6}'
-done
+echo "validation figures (best epoch: by PR-AUC for the detector, by accuracy for the recogniser;"
+echo "the validation videos' signers are not in the training set):"
+best() { # run, column to maximise
+  tail -n +2 "$DEMO/$1/metrics.csv" | sort -t, -k"$2","$2" -g -r | head -n 1 | awk -F, -v r="$1" \
+    '{printf "  %-10s epoch %d  val_acc %.3f  val_balanced_acc %.3f  val_f1 %.3f  val_pr_auc %.3f\n", r, $1, $5, $8, $7, $6}'
+}
+best detector 6
+best recogniser 5
 echo "runs in $DEMO/detector and $DEMO/recogniser (checkpoints, metrics.csv, training_curves.png)"
