@@ -187,7 +187,9 @@ def present(a, C, zim):
     return ok
 
 
-def reference(members, cfg, subsets, face_count):
+def reference(members, cfg, subsets, face_count, window=WINDOW, stride=STRIDE):
+    """(x (T,J,C) float32, stats (windows, 2C) float32, normalized) for one file's members;
+    windows of `window` frames every `stride` frames (SPEC §1.4 starts)."""
     C, zim = cfg["coords"], cfg["zero_is_missing"]
     arrs = {n: np.asarray(a, dtype=np.float64) for n, a in members if n in PARTS}
     T = next(iter(arrs.values())).shape[0]
@@ -236,15 +238,58 @@ def reference(members, cfg, subsets, face_count):
     else:
         src = np.concatenate(raw_blocks, axis=1)
         sp = pres
-    starts = list(range(0, T - WINDOW + 1, STRIDE)) if T >= WINDOW else [0]
+    starts = window_starts(T, window, stride)
     stats = np.zeros((len(starts), 2 * C))
     for i, s in enumerate(starts):
-        e = min(s + WINDOW, T)
+        e = min(s + window, T)
         v = src[s:e][sp[s:e]]
         if len(v):
             stats[i, :C] = v.mean(axis=0)
             stats[i, C:] = v.std(axis=0) + 1e-6
     return x.astype(np.float32), stats.astype(np.float32), normalized
+
+
+def window_starts(T, window, stride):
+    """SPEC §1.4: 0, stride, ... while start + window <= T; one window at 0 when T < window."""
+    return list(range(0, T - window + 1, stride)) if T >= window else [0]
+
+
+# ---- whole folders, configured as a checkpoint's `config` --------------------------------
+
+def cfg_from_config(config):
+    """The §1.1 options of reference() from a checkpoint's config JSON (SPEC §6 names)."""
+    return dict(coords=int(config["coords"]), pose=bool(config["include_pose"]),
+                hands=bool(config["include_hands"]), face=bool(config["include_face"]),
+                face_points=config["face_points"], normalize=config["normalize"],
+                zero_is_missing=bool(config["zero_is_missing"]))
+
+
+def load_members(path):
+    """[(name, array)] of an npz's members, as np.load reads them (any dtype/order/endianness)."""
+    with np.load(path, allow_pickle=False) as z:
+        return [(n, z[n]) for n in z.files]
+
+
+def prepare_folder(data, config):
+    """Every window of every `<data>/*.npz` (byte order of the name) as the model sees it:
+    [(video, T, starts, windows (n, window, J, C) float32, stats (n, 2C) float32)]. Short
+    videos give one window at 0 whose frames past T are zeros (added after normalisation)."""
+    cfg, W, S = cfg_from_config(config), int(config["window"]), int(config["stride"])
+    subsets = face_subsets()
+    face_count = int(config.get("face_points_in_file", 478))
+    out = []
+    names = sorted((n for n in os.listdir(data) if n.endswith(".npz")), key=lambda n: n.encode())
+    for name in names:
+        members = load_members(os.path.join(data, name))
+        x, stats, _ = reference(members, cfg, subsets, face_count, W, S)
+        T = x.shape[0]
+        starts = window_starts(T, W, S)
+        win = np.zeros((len(starts), W) + x.shape[1:], np.float32)
+        for i, s in enumerate(starts):
+            e = min(s + W, T)
+            win[i, :e - s] = x[s:e]
+        out.append((name[:-4], T, starts, win, stats))
+    return out
 
 
 def main():
