@@ -853,8 +853,20 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     r->d.stats_size = r->S;
     if (trainer_build_model(cfg, &r->d, &r->g, &r->m, err)) goto out;
     model_init_weights(&r->m, &r->rng_init);
-    config_json = train_config_to_json(cfg, &r->d, err);
-    if (!config_json) goto out;
+    {
+        /* the stored configuration names the files actually used (SPEC §6: resolved values) */
+        struct train_config resolved = *cfg;
+        snprintf(resolved.data.groundtruth, sizeof resolved.data.groundtruth, "%s",
+                 r->ds.groundtruth_path ? r->ds.groundtruth_path : "");
+        char *sp = NULL;
+        if (signers_find(cfg->data_dir, cfg->data.signers[0] ? cfg->data.signers : NULL, &sp,
+                         err))
+            goto out;
+        snprintf(resolved.data.signers, sizeof resolved.data.signers, "%s", sp ? sp : "");
+        free(sp);
+        config_json = train_config_to_json(&resolved, &r->d, err);
+        if (!config_json) goto out;
+    }
     info(hooks, "config: %s", config_json);
     info(hooks, "model: J=%zu C=%zu classes=%zu signers=%zu parameters=%zu", r->J, r->C,
          r->d.num_classes, r->d.num_signers, params_count(&r->m.pt, PARAM_TRAINED));
