@@ -39,5 +39,6 @@ int cmd_inspect(int argc, char **argv);
 int cmd_splits(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
 
 #endif

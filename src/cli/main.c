@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"splits", cmd_splits, "split a dataset's videos into train/val/test (JSON)"},
     {"train", cmd_train, "train a detector or recogniser; checkpoints, metrics"},
     {"predict", cmd_predict, "class probabilities for every window of new videos (CSV)"},
+    {"eval", cmd_eval, "metrics, confusion matrix, per-signer accuracy and signer probe of a checkpoint"},
     {"version", cmd_version, "print the version"},
 };
 
