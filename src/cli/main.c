@@ -25,6 +25,7 @@ static const struct command commands[] = {
     {"predict", cmd_predict, "class probabilities for every window of new videos (CSV)"},
     {"embed", cmd_embed, "2-d picture (PCA or t-SNE) of the window embeddings"},
     {"variations", cmd_variations, "train the eight model variants and summarise them"},
+    {"eval", cmd_eval, "metrics, confusion matrix, per-signer accuracy and signer probe of a checkpoint"},
     {"version", cmd_version, "print the version"},
 };
 
