@@ -26,7 +26,6 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
-#include "io/safetensors.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "train/kmeans.h"
@@ -160,13 +159,9 @@ int cmd_embed(int argc, char **argv)
     }
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
-    struct safetensors st;
-    if (safetensors_open(&st, ckpt, &err)) return cli_fail(CMD, &err);
     struct train_config tc;
     struct train_derived d;
-    int jr = train_config_from_json(safetensors_meta_get(&st, "config"), ckpt, &tc, &d, &err);
-    safetensors_free(&st);
-    if (jr) return cli_fail(CMD, &err);
+    if (train_config_from_checkpoint(ckpt, &tc, &d, &err)) return cli_fail(CMD, &err);
     if (check_flags(&given, &mine, &tc.data, ckpt)) {
         train_derived_free(&d);
         return CLI_FAIL;

@@ -23,7 +23,6 @@
 #include "data/dataset.h"
 #include "graph/graph.h"
 #include "io/npz.h"
-#include "io/safetensors.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "train/trainer.h"
@@ -154,16 +153,9 @@ int cmd_predict(int argc, char **argv)
     struct warn_sink warn = {cli_warn, (void *)CMD};
 
     /* the configuration stored with the weights */
-    struct safetensors st;
-    if (safetensors_open(&st, ckpt, &err)) {
-        cli_fail(CMD, &err);
-        goto done;
-    }
     struct train_config tc;
     struct train_derived d;
-    int jr = train_config_from_json(safetensors_meta_get(&st, "config"), ckpt, &tc, &d, &err);
-    safetensors_free(&st);
-    if (jr) {
+    if (train_config_from_checkpoint(ckpt, &tc, &d, &err)) {
         cli_fail(CMD, &err);
         goto done;
     }

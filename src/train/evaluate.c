@@ -44,7 +44,6 @@
 #include "data/splits.h"
 #include "data/windows.h"
 #include "graph/graph.h"
-#include "io/safetensors.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "train/kmeans.h"
@@ -369,14 +368,9 @@ int eval_run(const struct eval_options *o, const struct warn_sink *warn, struct 
              struct error *err)
 {
     memset(r, 0, sizeof *r);
-    struct safetensors st;
-    if (safetensors_open(&st, o->ckpt, err)) return -1;
     struct train_config tc;
     struct train_derived d;
-    memset(&d, 0, sizeof d);
-    int jr = train_config_from_json(safetensors_meta_get(&st, "config"), o->ckpt, &tc, &d, err);
-    safetensors_free(&st);
-    if (jr) return -1;
+    if (train_config_from_checkpoint(o->ckpt, &tc, &d, err)) return -1;
     struct graph g;
     struct model m;
     struct dataset ds;

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "io/safetensors.h"
 
 void train_config_default(struct train_config *c)
 {
@@ -411,4 +412,15 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
         return -1;
     }
     return 0;
+}
+
+int train_config_from_checkpoint(const char *path, struct train_config *c,
+                                 struct train_derived *d, struct error *err)
+{
+    memset(d, 0, sizeof *d);
+    struct safetensors st;
+    if (safetensors_open(&st, path, err)) return -1;
+    int rc = train_config_from_json(safetensors_meta_get(&st, "config"), path, c, d, err);
+    safetensors_free(&st);
+    return rc;
 }

@@ -106,4 +106,8 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
 int train_config_from_json(const char *json, const char *what, struct train_config *c,
                            struct train_derived *d, struct error *err);
 
+/* The configuration stored in a checkpoint file's `config` metadata (predict, embed, eval). */
+int train_config_from_checkpoint(const char *path, struct train_config *c,
+                                 struct train_derived *d, struct error *err);
+
 #endif
