@@ -25,6 +25,7 @@
 #include "nn/joint_mean.h"
 #include "nn/linear.h"
 #include "nn/tconv.h"
+#include "model_fixture.h"
 #include "testutil.h"
 
 /* ---- helpers ------------------------------------------------------------------------- */
@@ -45,30 +46,7 @@ struct test_graph {
 
 static void test_graph_from_dense(struct test_graph *tg, const float *dense, size_t K, size_t J)
 {
-    memset(tg, 0, sizeof *tg);
-    tg->g.num_joints = J;
-    tg->g.K = K;
-    for (size_t k = 0; k < K; k++) {
-        struct sparse_adj *A = &tg->g.A[k];
-        const float *D = dense + k * J * J;
-        size_t nnz = 0;
-        for (size_t e = 0; e < J * J; e++) nnz += D[e] != 0.0f;
-        A->n = J;
-        A->nnz = nnz;
-        A->row_ptr = calloc(J + 1, sizeof *A->row_ptr);
-        A->col = calloc(nnz ? nnz : 1, sizeof *A->col);
-        A->val = calloc(nnz ? nnz : 1, sizeof *A->val);
-        size_t p = 0;
-        for (size_t i = 0; i < J; i++) {
-            A->row_ptr[i] = p;
-            for (size_t j = 0; j < J; j++)
-                if (D[i * J + j] != 0.0f) {
-                    A->col[p] = (int32_t)j;
-                    A->val[p++] = D[i * J + j];
-                }
-        }
-        A->row_ptr[J] = p;
-    }
+    fixture_graph_from_dense(&tg->g, dense, K, J);
 }
 
 /* K random sparse matrices: each (i,j) is non-zero with probability `density`. */

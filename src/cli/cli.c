@@ -10,6 +10,10 @@
 
 #include "core/error.h"
 
+#include <omp.h>
+
+void openblas_set_num_threads(int n);
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
@@ -87,4 +91,11 @@ bool cli_parse_double(const char *cmd, const char *flag, const char *s, double m
     }
     *out = v;
     return true;
+}
+
+void cli_set_threads(int n)
+{
+    if (n <= 0) return;
+    omp_set_num_threads(n);
+    openblas_set_num_threads(n);
 }

@@ -32,6 +32,10 @@ bool cli_parse_u64(const char *cmd, const char *flag, const char *s, uint64_t *o
 bool cli_parse_double(const char *cmd, const char *flag, const char *s, double min, double max,
                       double *out);
 
+/* --threads N: the OpenMP team size and OpenBLAS's (which runs on the same OpenMP pool);
+ * n <= 0 leaves the defaults. */
+void cli_set_threads(int n);
+
 /* The commands. */
 int cmd_version(int argc, char **argv);
 int cmd_synth(int argc, char **argv);

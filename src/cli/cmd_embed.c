@@ -14,7 +14,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +34,6 @@
 #include "viz/tsne.h"
 
 #define CMD "embed"
-
-void openblas_set_num_threads(int n);
 
 enum {
     OPT_DATA = DATA_OPT_END, OPT_CKPT, OPT_WHICH, OPT_REDUCE, OPT_PERPLEXITY, OPT_COLOR_BY,
@@ -153,10 +150,7 @@ int cmd_embed(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!data || !ckpt) return cli_usage_error(CMD, "--data DIR and --ckpt FILE are required");
-    if (threads > 0) {
-        omp_set_num_threads((int)threads);
-        openblas_set_num_threads((int)threads);
-    }
+    cli_set_threads((int)threads);
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
     struct train_config tc;

@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +30,6 @@
 #include "viz/plot.h"
 
 #define CMD "eval"
-
-void openblas_set_num_threads(int n);
 
 enum {
     OPT_CKPT = 0x300, OPT_DATA, OPT_SPLITS, OPT_SPLIT, OPT_SIGNERS, OPT_GT, OPT_OUT_DIR,
@@ -341,10 +338,7 @@ int cmd_eval(int argc, char **argv)
                                    "video is evaluated)");
     }
     o.batch = (size_t)batch;
-    if (threads > 0) {
-        omp_set_num_threads((int)threads);
-        openblas_set_num_threads((int)threads);
-    }
+    cli_set_threads((int)threads);
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
     /* the output folder: --out-dir, else the checkpoint's */

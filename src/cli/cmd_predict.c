@@ -11,7 +11,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +27,6 @@
 #include "train/trainer.h"
 
 #define CMD "predict"
-
-void openblas_set_num_threads(int n);
 
 enum { OPT_CKPT = 0x300, OPT_DATA, OPT_INPUT, OPT_OUT, OPT_GT, OPT_EMB, OPT_BATCH, OPT_THREADS };
 
@@ -144,10 +141,7 @@ int cmd_predict(int argc, char **argv)
         rc = cli_usage_error(CMD, "give either --data DIR or --input FILE.npz ...");
         goto done;
     }
-    if (threads > 0) {
-        omp_set_num_threads((int)threads);
-        openblas_set_num_threads((int)threads);
-    }
+    cli_set_threads((int)threads);
     rc = CLI_FAIL;
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};

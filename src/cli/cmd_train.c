@@ -14,7 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <omp.h>
 
 #include "cli/cli.h"
 #include "cli/data_opts.h"
@@ -22,8 +21,6 @@
 #include "train/trainer.h"
 
 #define CMD "train"
-
-void openblas_set_num_threads(int n);
 
 enum {
     OPT_DATA = DATA_OPT_END, OPT_BATCH, OPT_EPOCHS, OPT_LR, OPT_WEIGHT_DECAY, OPT_CLIP_GRAD,
@@ -312,10 +309,7 @@ int cmd_train(int argc, char **argv)
         cfg.classes[0] = '\0';
         cfg.num_classes = 0;
     }
-    if (cfg.threads > 0) {
-        omp_set_num_threads(cfg.threads);
-        openblas_set_num_threads(cfg.threads);
-    }
+    cli_set_threads((int)cfg.threads);
 
     struct ui u = {.tty = isatty(2) != 0};
     const char *ia = getenv("SIGNSTGCN_INTERRUPT_AFTER_STEPS");

@@ -16,7 +16,6 @@
  */
 #include <getopt.h>
 #include <math.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,8 +29,6 @@
 #include "train/trainer.h"
 
 #define CMD "variations"
-
-void openblas_set_num_threads(int n);
 
 enum variant { V_BASIC, V_BINARY, V_PSEUDO, V_SUPCON, V_FILM, V_MI, V_FILM_PSEUDO, V_SUPCON_FILM,
                V_COUNT };
@@ -222,10 +219,7 @@ int cmd_variations(int argc, char **argv)
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_data) return cli_usage_error(CMD, "--data DIR is required");
     if (data_opts_finish(CMD, &base.data)) return CLI_USAGE;
-    if (base.threads > 0) {
-        omp_set_num_threads(base.threads);
-        openblas_set_num_threads(base.threads);
-    }
+    cli_set_threads((int)base.threads);
     bool any = false;
     for (int k = 0; k < V_COUNT; k++) any |= !skip[k];
     if (!any) return cli_usage_error(CMD, "every variant is skipped");
