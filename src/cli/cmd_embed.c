@@ -24,11 +24,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
-#include "graph/graph.h"
-#include "model/checkpoint.h"
-#include "model/model.h"
 #include "train/kmeans.h"
-#include "train/trainer.h"
+#include "train/infer.h"
 #include "viz/pca.h"
 #include "viz/plot.h"
 #include "viz/tsne.h"
@@ -153,66 +150,47 @@ int cmd_embed(int argc, char **argv)
     cli_set_threads((int)threads);
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
-    struct train_config tc;
-    struct train_derived d;
-    if (train_config_from_checkpoint(ckpt, &tc, &d, &err)) return cli_fail(CMD, &err);
-    if (check_flags(&given, &mine, &tc.data, ckpt)) {
-        train_derived_free(&d);
+    struct infer inf;
+    if (infer_open(&inf, ckpt, (size_t)batch, &err)) return cli_fail(CMD, &err);
+    const struct train_derived *dd = &inf.d;
+    if (check_flags(&given, &mine, &inf.tc.data, ckpt)) {
+        infer_close(&inf);
         return CLI_FAIL;
     }
-    if (color_by == 2 && !d.pseudo_centroids) {
-        train_derived_free(&d);
+    if (color_by == 2 && !dd->pseudo_centroids) {
+        infer_close(&inf);
         return cli_usage_error(CMD, "--color-by pseudo needs a model trained with pseudo-signers");
     }
     int rc = CLI_FAIL;
-    struct graph g;
-    struct model m;
     struct dataset ds;
-    memset(&g, 0, sizeof g);
-    memset(&m, 0, sizeof m);
     memset(&ds, 0, sizeof ds);
     struct signers sg;
     memset(&sg, 0, sizeof sg);
-    float *x = NULL, *stats = NULL, *emb = NULL, *allstats = NULL;
+    float *emb = NULL, *allstats = NULL;
     double *xy = NULL;
     size_t *cat = NULL, n_cat = 0;
     char **cat_names = NULL;
     size_t *idx = NULL;
-    struct data_config dc = tc.data;
-    dc.groundtruth[0] = '\0';
-    if (mine.groundtruth[0]) snprintf(dc.groundtruth, sizeof dc.groundtruth, "%s", mine.groundtruth);
-    if (trainer_build_model(&tc, &d, &g, &m, &err) || checkpoint_load(&m, ckpt, NULL, NULL, &err) ||
-        dataset_load(&ds, data, &dc, false, &warn, &err))
-        goto fail;
-    if (ds.layout.joints != d.num_joints) {
-        error_set(&err, "'%s' gives %zu joints per frame, the checkpoint's model takes %zu", data,
-                  ds.layout.joints, d.num_joints);
-        goto fail;
-    }
-    const size_t n = ds.n_windows, B = (size_t)batch, T = dc.window, S = 2 * dc.coords;
-    const size_t D = features ? 2 * m.cfg.dims.gru : m.cfg.dims.signer_dim;
+    struct data_config dc;
+    infer_data_config(&inf, mine.groundtruth, &dc);
+    if (infer_load(&inf, &ds, data, NULL, 0, &dc, &warn, &err)) goto fail;
+    const size_t n = ds.n_windows, S = 2 * dc.coords;
+    const size_t D = features ? 2 * inf.m.cfg.dims.gru : inf.m.cfg.dims.signer_dim;
     if (n < 2) {
         error_set(&err, "'%s' has %zu window(s); embedding needs at least 2", data, n);
         goto fail;
     }
-    x = sg_malloc(B * T * ds.layout.joints, dc.coords * sizeof(float), CMD, &err);
-    stats = sg_malloc(B, S * sizeof(float), CMD, &err);
     allstats = sg_malloc(n, S * sizeof(float), CMD, &err);
     emb = sg_malloc(n, D * sizeof(float), CMD, &err);
     xy = sg_malloc(n, 2 * sizeof(double), CMD, &err);
     cat = sg_calloc(n, sizeof(size_t), CMD, &err);
     idx = sg_malloc(n, sizeof(size_t), CMD, &err);
-    if (!x || !stats || !allstats || !emb || !xy || !cat || !idx) goto fail;
+    if (!allstats || !emb || !xy || !cat || !idx) goto fail;
     for (size_t i = 0; i < n; i++) idx[i] = i;
-    for (size_t i = 0; i < n; i += B) {
-        size_t k = n - i < B ? n - i : B;
-        dataset_fill_batch(&ds, idx + i, k, x, stats, NULL, NULL);
-        memcpy(allstats + i * S, stats, k * S * sizeof(float));
-        if (model_reserve(&m, k, T, &err)) goto fail;
-        struct model_inputs in = {.B = k, .T = T, .x = x, .stats = stats};
-        model_forward(&m, &in, false, NULL);
-        memcpy(emb + i * D, features ? m.act.Z : m.act.s, k * D * sizeof(float));
-    }
+    struct infer_out io = {.stats = allstats};
+    if (features) io.Z = emb;
+    else io.s = emb;
+    if (infer_windows(&inf, &ds, idx, n, &io, &err)) goto fail;
     /* categories */
     if (color_by == 0) {
         size_t nl = ds.has_groundtruth ? groundtruth_num_labels(&ds.gt) : 0;
@@ -246,7 +224,7 @@ int cmd_embed(int argc, char **argv)
                 cat[ds.videos[v].first_window + w] = k;
         }
     } else {
-        n_cat = d.num_signers;
+        n_cat = dd->num_signers;
         cat_names = sg_calloc(n_cat, sizeof(char *), CMD, &err);
         if (!cat_names) goto fail;
         static char names[64][16];
@@ -261,7 +239,7 @@ int cmd_embed(int argc, char **argv)
                 for (size_t q = 0; q < S; q++)
                     mean[q] += (double)allstats[(dv->first_window + w) * S + q];
             for (size_t q = 0; q < S; q++) mean[q] /= (double)(dv->n_windows ? dv->n_windows : 1);
-            size_t k = kmeans_assign(d.pseudo_centroids, d.num_signers, S, mean);
+            size_t k = kmeans_assign(dd->pseudo_centroids, dd->num_signers, S, mean);
             for (size_t w = 0; w < dv->n_windows; w++) cat[dv->first_window + w] = k;
         }
     }
@@ -326,8 +304,6 @@ int cmd_embed(int argc, char **argv)
 fail:
     rc = cli_fail(CMD, &err);
 clean:
-    free(x);
-    free(stats);
     free(allstats);
     free(emb);
     free(xy);
@@ -336,8 +312,6 @@ clean:
     free(idx);
     signers_free(&sg);
     dataset_free(&ds);
-    model_free(&m);
-    graph_free(&g);
-    train_derived_free(&d);
+    infer_close(&inf);
     return rc;
 }

@@ -20,11 +20,8 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
-#include "graph/graph.h"
 #include "io/npz.h"
-#include "model/checkpoint.h"
-#include "model/model.h"
-#include "train/trainer.h"
+#include "train/infer.h"
 
 #define CMD "predict"
 
@@ -146,51 +143,32 @@ int cmd_predict(int argc, char **argv)
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
 
-    /* the configuration stored with the weights */
-    struct train_config tc;
-    struct train_derived d;
-    if (train_config_from_checkpoint(ckpt, &tc, &d, &err)) {
+    /* the checkpoint's model and data configuration */
+    struct infer inf;
+    if (infer_open(&inf, ckpt, (size_t)batch, &err)) {
         cli_fail(CMD, &err);
         goto done;
     }
-    struct graph g;
-    struct model m;
-    memset(&g, 0, sizeof g);
-    memset(&m, 0, sizeof m);
     struct dataset ds;
     memset(&ds, 0, sizeof ds);
-    float *x = NULL, *stats = NULL, *Zs = NULL, *Ss = NULL;
+    float *probs = NULL, *logits = NULL, *Zs = NULL, *Ss = NULL;
     size_t *order = NULL;
     struct atomic_file af = {0};
-    if (trainer_build_model(&tc, &d, &g, &m, &err) || checkpoint_load(&m, ckpt, NULL, NULL, &err))
-        goto fail;
-    struct data_config dc = tc.data;
-    snprintf(dc.groundtruth, sizeof dc.groundtruth, "%s", gt ? gt : "");
-    dc.signers[0] = '\0';
-    if (data) {
-        if (dataset_load(&ds, data, &dc, false, &warn, &err)) goto fail;
-    } else {
-        qsort(inputs, n_inputs, sizeof *inputs, cmp_str);
-        if (dataset_load_files(&ds, inputs, n_inputs, &dc, &warn, &err)) goto fail;
-    }
-    if (ds.layout.joints != d.num_joints) {
-        error_set(&err, "'%s' gives %zu joints per frame, the checkpoint's model takes %zu",
-                  data ? data : inputs[0], ds.layout.joints, d.num_joints);
-        error_hint(&err, "the face member must have the same number of points (%zu)",
-                   d.face_points_in_file);
-        goto fail;
-    }
-    const size_t n = ds.n_windows, B = (size_t)batch, T = dc.window, NC = d.num_classes;
-    const size_t S = 2 * dc.coords, ZD = 2 * m.cfg.dims.gru, SD = m.cfg.dims.signer_dim;
-    x = sg_malloc(B * T * ds.layout.joints, dc.coords * sizeof(float), "predict", &err);
-    stats = sg_malloc(B, S * sizeof(float), "predict", &err);
+    struct data_config dc;
+    infer_data_config(&inf, gt, &dc);
+    if (!data) qsort(inputs, n_inputs, sizeof *inputs, cmp_str);
+    if (infer_load(&inf, &ds, data, inputs, n_inputs, &dc, &warn, &err)) goto fail;
+    const size_t n = ds.n_windows, T = dc.window, NC = inf.d.num_classes;
+    const size_t ZD = 2 * inf.m.cfg.dims.gru, SD = inf.m.cfg.dims.signer_dim;
     order = sg_malloc(n ? n : 1, sizeof(size_t), "predict", &err);
+    probs = sg_malloc(n ? n : 1, NC * sizeof(float), "predict", &err);
+    logits = sg_malloc(n ? n : 1, NC * sizeof(float), "predict", &err);
     if (emb) {
         Zs = sg_malloc(n ? n : 1, ZD * sizeof(float), "predict", &err);
         Ss = sg_malloc(n ? n : 1, SD * sizeof(float), "predict", &err);
         if (!Zs || !Ss) goto fail;
     }
-    if (!x || !stats || !order) goto fail;
+    if (!order || !probs || !logits) goto fail;
     /* video byte order, then start */
     size_t *vorder = sg_malloc(ds.n_videos ? ds.n_videos : 1, sizeof(size_t), "predict", &err);
     if (!vorder) goto fail;
@@ -207,38 +185,25 @@ int cmd_predict(int argc, char **argv)
         for (size_t w = 0; w < dv->n_windows; w++) order[at++] = dv->first_window + w;
     }
     free(vorder);
+    struct infer_out io = {.probs = probs, .logits = logits, .Z = Zs, .s = Ss};
+    if (infer_windows(&inf, &ds, order, n, &io, &err)) goto fail;
     if (atomic_file_open(&af, out, &err)) goto fail;
     fprintf(af.fp, "video,start,end,label");
-    for (size_t k = 0; k < NC; k++) fprintf(af.fp, ",p_%s", d.classes[k]);
+    for (size_t k = 0; k < NC; k++) fprintf(af.fp, ",p_%s", inf.d.classes[k]);
     fprintf(af.fp, ",pred\n");
-    for (size_t i = 0; i < n; i += B) {
-        size_t k = n - i < B ? n - i : B;
-        dataset_fill_batch(&ds, order + i, k, x, stats, NULL, NULL);
-        if (model_reserve(&m, k, T, &err)) goto fail;
-        struct model_inputs in = {.B = k, .T = T, .x = x, .stats = stats};
-        model_forward(&m, &in, false, NULL);
-        for (size_t b = 0; b < k; b++) {
-            const struct data_window *win = &ds.windows[order[i + b]];
-            const struct data_video *dv = &ds.videos[win->video];
-            size_t end = win->start + T < dv->frames ? win->start + T : dv->frames;
-            const char *label = win->label >= 0 ? groundtruth_label_name(&ds.gt, win->label) : "";
-            fprintf(af.fp, "%s,%u,%zu,%s", dv->id, (unsigned)win->start, end, label);
-            const float *lg = m.act.logits + b * NC;
-            double mx = (double)lg[0], sum = 0;
-            size_t best = 0;
-            for (size_t q = 1; q < NC; q++) {
-                if ((double)lg[q] > mx) mx = (double)lg[q];
-                if (lg[q] > lg[best]) best = q;
-            }
-            for (size_t q = 0; q < NC; q++) sum += exp((double)lg[q] - mx);
-            for (size_t q = 0; q < NC; q++)
-                fprintf(af.fp, ",%.9g", (double)(float)(exp((double)lg[q] - mx) / sum));
-            fprintf(af.fp, ",%s\n", d.classes[best]);
+    for (size_t i = 0; i < n; i++) {
+        const struct data_window *win = &ds.windows[order[i]];
+        const struct data_video *dv = &ds.videos[win->video];
+        size_t end = win->start + T < dv->frames ? win->start + T : dv->frames;
+        const char *label = win->label >= 0 ? groundtruth_label_name(&ds.gt, win->label) : "";
+        fprintf(af.fp, "%s,%u,%zu,%s", dv->id, (unsigned)win->start, end, label);
+        const float *p = probs + i * NC, *lg = logits + i * NC;
+        size_t best = 0;
+        for (size_t q = 0; q < NC; q++) {
+            fprintf(af.fp, ",%.9g", (double)p[q]);
+            if (lg[q] > lg[best]) best = q;
         }
-        if (emb) {
-            memcpy(Zs + i * ZD, m.act.Z, k * ZD * sizeof(float));
-            memcpy(Ss + i * SD, m.act.s, k * SD * sizeof(float));
-        }
+        fprintf(af.fp, ",%s\n", inf.d.classes[best]);
     }
     if (atomic_file_commit(&af, &err)) goto fail;
     if (emb && write_embeddings(emb, &ds, Zs, ZD, Ss, SD, order, n, &err)) goto fail;
@@ -250,15 +215,13 @@ fail:
     atomic_file_abort(&af);
     rc = cli_fail(CMD, &err);
 clean:
-    free(x);
-    free(stats);
+    free(probs);
+    free(logits);
     free(order);
     free(Zs);
     free(Ss);
     dataset_free(&ds);
-    model_free(&m);
-    graph_free(&g);
-    train_derived_free(&d);
+    infer_close(&inf);
 done:
     free(inputs);
     return rc;

@@ -545,6 +545,21 @@ size_t dataset_held_bytes(const struct dataset *ds)
     return total;
 }
 
+void dataset_fill_span(const struct dataset *ds, size_t video, size_t start, size_t real,
+                       float *x, float *stats)
+{
+    const size_t W = ds->cfg.window, J = ds->layout.joints, C = ds->layout.coords;
+    const size_t frame = J * C;
+    CHECK(video < ds->n_videos);
+    const struct data_video *v = &ds->videos[video];
+    CHECK(real >= 1 && real <= W && start + real <= v->frames);
+    if (x) {
+        memcpy(x, v->x + start * frame, real * frame * sizeof *x);
+        memset(x + real * frame, 0, (W - real) * frame * sizeof *x);
+    }
+    if (stats) data_window_stats(v->frame_stats, v->stat_ref, C, start, real, stats);
+}
+
 void dataset_fill_batch(const struct dataset *ds, const size_t *window_idx, size_t n,
                         float *x, float *stats, int32_t *labels, const int32_t *label_map)
 {
@@ -555,13 +570,8 @@ void dataset_fill_batch(const struct dataset *ds, const size_t *window_idx, size
         const struct data_window *w = &ds->windows[window_idx[b]];
         const struct data_video *v = &ds->videos[w->video];
         size_t real = windows_real_frames(v->frames, w->start, W);
-        if (x) {
-            float *dst = x + b * W * frame;
-            memcpy(dst, v->x + (size_t)w->start * frame, real * frame * sizeof *dst);
-            memset(dst + real * frame, 0, (W - real) * frame * sizeof *dst);
-        }
-        if (stats) data_window_stats(v->frame_stats, v->stat_ref, C, w->start, real,
-                                     stats + b * S);
+        dataset_fill_span(ds, w->video, w->start, real, x ? x + b * W * frame : NULL,
+                          stats ? stats + b * S : NULL);
         if (labels)
             labels[b] = (label_map && w->label >= 0) ? label_map[w->label] : w->label;
     }

@@ -100,5 +100,10 @@ size_t dataset_held_bytes(const struct dataset *ds);
  * label_map is not NULL, else the label id itself. Any output may be NULL. */
 void dataset_fill_batch(const struct dataset *ds, const size_t *window_idx, size_t n,
                         float *x, float *stats, int32_t *labels, const int32_t *label_map);
+/* One window as a span of video `video`: x (window × J × C) gets frames [start, start+real)
+ * then window − real zero frames, stats (2C) the statistics over those real frames. real in
+ * [1, window], start + real <= the video's frames. Either output may be NULL. */
+void dataset_fill_span(const struct dataset *ds, size_t video, size_t start, size_t real,
+                       float *x, float *stats);
 
 #endif

@@ -48,6 +48,7 @@
 #include "model/model.h"
 #include "train/kmeans.h"
 #include "train/logreg.h"
+#include "train/infer.h"
 #include "train/trainer.h"
 
 void eval_result_free(struct eval_result *r)
@@ -368,46 +369,38 @@ int eval_run(const struct eval_options *o, const struct warn_sink *warn, struct 
              struct error *err)
 {
     memset(r, 0, sizeof *r);
-    struct train_config tc;
-    struct train_derived d;
-    if (train_config_from_checkpoint(o->ckpt, &tc, &d, err)) return -1;
-    struct graph g;
-    struct model m;
+    struct infer inf;
+    if (infer_open(&inf, o->ckpt, o->batch ? o->batch : 64, err)) return -1;
     struct dataset ds;
-    memset(&g, 0, sizeof g);
-    memset(&m, 0, sizeof m);
     memset(&ds, 0, sizeof ds);
     int32_t *class_of_label = NULL;
     bool *selected = NULL;
     size_t *idx = NULL;
-    float *x = NULL, *stats = NULL, *probs = NULL, *Z = NULL;
+    float *probs = NULL, *logits = NULL, *Z = NULL;
     int32_t *lab = NULL;
     int *yt = NULL, *yp = NULL, *signer = NULL;
     int rc = -1;
-    if (trainer_build_model(&tc, &d, &g, &m, err) || checkpoint_load(&m, o->ckpt, NULL, NULL, err))
-        goto out;
-    struct data_config dc = tc.data;
-    snprintf(dc.groundtruth, sizeof dc.groundtruth, "%s", o->groundtruth ? o->groundtruth : "");
-    dc.signers[0] = '\0';
+    struct data_config dc;
+    infer_data_config(&inf, o->groundtruth, &dc);
     if (dataset_load(&ds, o->data, &dc, true, warn, err)) goto out;
-    if (ds.layout.joints != d.num_joints) {
+    if (ds.layout.joints != inf.d.num_joints) {
         error_set(err, "'%s' gives %zu joints per frame, the checkpoint's model takes %zu",
-                  o->data, ds.layout.joints, d.num_joints);
+                  o->data, ds.layout.joints, inf.d.num_joints);
         error_hint(err, "the face member must have the same number of points (%zu)",
-                   d.face_points_in_file);
+                   inf.d.face_points_in_file);
         goto out;
     }
-    r->binary = tc.data.binary;
-    r->num_classes = d.num_classes;
-    r->classes = sg_calloc(d.num_classes, sizeof(char *), "classes", err);
+    r->binary = inf.tc.data.binary;
+    r->num_classes = inf.d.num_classes;
+    r->classes = sg_calloc(inf.d.num_classes, sizeof(char *), "classes", err);
     if (!r->classes) goto out;
-    for (size_t k = 0; k < d.num_classes; k++)
-        if (!(r->classes[k] = sg_strdup(d.classes[k], err))) goto out;
+    for (size_t k = 0; k < inf.d.num_classes; k++)
+        if (!(r->classes[k] = sg_strdup(inf.d.classes[k], err))) goto out;
     size_t nl = groundtruth_num_labels(&ds.gt);
     class_of_label = sg_malloc(nl ? nl : 1, sizeof(int32_t), "labels", err);
     selected = sg_calloc(ds.n_videos ? ds.n_videos : 1, sizeof(bool), "split", err);
     if (!class_of_label || !selected) goto out;
-    if (map_classes(&tc, &d, &ds, class_of_label, err)) goto out;
+    if (map_classes(&inf.tc, &inf.d, &ds, class_of_label, err)) goto out;
     /* the split's videos */
     if (o->splits_json) {
         struct splits_lists sl;
@@ -455,46 +448,37 @@ int eval_run(const struct eval_options *o, const struct warn_sink *warn, struct 
         if (o->splits_json) error_hint(err, "choose another --split of '%s'", o->splits_json);
         goto out;
     }
-    if (class_weights(&tc, &ds, o->data, class_of_label, r, err)) goto out;
+    if (class_weights(&inf.tc, &ds, o->data, class_of_label, r, err)) goto out;
     /* forward, evaluation mode */
-    const size_t B = o->batch ? o->batch : 64, T = dc.window, NC = d.num_classes;
-    const size_t S = 2 * dc.coords, ZD = 2 * m.cfg.dims.gru;
-    x = sg_malloc(B * T * ds.layout.joints, dc.coords * sizeof(float), "evaluation", err);
-    stats = sg_malloc(B, S * sizeof(float), "evaluation", err);
-    lab = sg_malloc(B, sizeof(int32_t), "evaluation", err);
+    const size_t NC = inf.d.num_classes, ZD = 2 * inf.m.cfg.dims.gru;
+    lab = sg_malloc(n, sizeof(int32_t), "evaluation", err);
     probs = sg_malloc(n, NC * sizeof(float), "evaluation", err);
+    logits = sg_malloc(n, NC * sizeof(float), "evaluation", err);
     Z = sg_malloc(n, ZD * sizeof(float), "evaluation", err);
     yt = sg_malloc(n, sizeof(int), "evaluation", err);
     yp = sg_malloc(n, sizeof(int), "evaluation", err);
     signer = sg_malloc(n, sizeof(int), "evaluation", err);
     r->cm = sg_calloc(NC * NC, sizeof(size_t), "evaluation", err);
-    if (!x || !stats || !lab || !probs || !Z || !yt || !yp || !signer || !r->cm) goto out;
+    if (!lab || !probs || !logits || !Z || !yt || !yp || !signer || !r->cm) goto out;
+    struct infer_out io = {.probs = probs, .logits = logits, .Z = Z};
+    if (infer_windows(&inf, &ds, idx, n, &io, err)) goto out;
+    dataset_fill_batch(&ds, idx, n, NULL, NULL, lab, class_of_label);
     double lsum = 0, wsum = 0;
-    for (size_t i = 0; i < n; i += B) {
-        size_t k = n - i < B ? n - i : B;
-        dataset_fill_batch(&ds, idx + i, k, x, stats, lab, class_of_label);
-        if (model_reserve(&m, k, T, err)) goto out;
-        struct model_inputs in = {.B = k, .T = T, .x = x, .stats = stats};
-        model_forward(&m, &in, false, NULL);
-        memcpy(Z + i * ZD, m.act.Z, k * ZD * sizeof(float));
-        for (size_t b = 0; b < k; b++) {
-            const float *lg = m.act.logits + b * NC;
-            float *p = probs + (i + b) * NC;
-            double mx = (double)lg[0], s = 0;
-            size_t best = 0;
-            for (size_t q = 1; q < NC; q++) {
-                if ((double)lg[q] > mx) mx = (double)lg[q];
-                if (lg[q] > lg[best]) best = q;
-            }
-            for (size_t q = 0; q < NC; q++) s += exp((double)lg[q] - mx);
-            for (size_t q = 0; q < NC; q++) p[q] = (float)(exp((double)lg[q] - mx) / s);
-            int y = lab[b];
-            double w = r->weighted ? (y == 1 ? r->class_w1 : 1.0) : 1.0;
-            lsum -= w * ((double)lg[y] - mx - log(s));
-            wsum += w;
-            yt[i + b] = y;
-            yp[i + b] = (int)best;
+    for (size_t i = 0; i < n; i++) {
+        const float *lg = logits + i * NC;
+        double mx = (double)lg[0], s = 0;
+        size_t best = 0;
+        for (size_t q = 1; q < NC; q++) {
+            if ((double)lg[q] > mx) mx = (double)lg[q];
+            if (lg[q] > lg[best]) best = q;
         }
+        for (size_t q = 0; q < NC; q++) s += exp((double)lg[q] - mx);
+        int y = lab[i];
+        double w = r->weighted ? (y == 1 ? r->class_w1 : 1.0) : 1.0;
+        lsum -= w * ((double)lg[y] - mx - log(s));
+        wsum += w;
+        yt[i] = y;
+        yp[i] = (int)best;
     }
     r->loss = lsum / wsum;
     if (metrics_compute(yt, yp, probs, n, NC, r->binary, &r->m, err) ||
@@ -513,7 +497,7 @@ int eval_run(const struct eval_options *o, const struct warn_sink *warn, struct 
         r->videos[r->n_videos - 1].correct += yt[i] == yp[i];
     }
     /* per signer, and the probe */
-    if (assign_signers(o, &tc, &d, &ds, idx, n, signer, r, err)) goto out;
+    if (assign_signers(o, &inf.tc, &inf.d, &ds, idx, n, signer, r, err)) goto out;
     for (size_t i = 0; i < n; i++)
         if (signer[i] >= 0) {
             r->signers[signer[i]].windows++;
@@ -529,18 +513,15 @@ out:
     free(class_of_label);
     free(selected);
     free(idx);
-    free(x);
-    free(stats);
     free(lab);
     free(probs);
+    free(logits);
     free(Z);
     free(yt);
     free(yp);
     free(signer);
     dataset_free(&ds);
-    model_free(&m);
-    graph_free(&g);
-    train_derived_free(&d);
+    infer_close(&inf);
     if (rc) eval_result_free(r);
     return rc;
 }
