@@ -113,8 +113,8 @@ static void curves_init(struct curves *c, size_t epochs)
     c->loss[1] = (struct plot_series){"val", NULL, c->loss_va, epochs};
     c->acc[0] = (struct plot_series){"train", NULL, c->acc_tr, epochs};
     c->acc[1] = (struct plot_series){"val", NULL, c->acc_va, epochs};
-    c->panels[0] = (struct plot_panel){"loss", "epoch", "loss", c->loss, 2};
-    c->panels[1] = (struct plot_panel){"accuracy", "epoch", "acc", c->acc, 2};
+    c->panels[0] = (struct plot_panel){.title = "loss", .xlabel = "epoch", .ylabel = "loss", .series = c->loss, .n_series = 2};
+    c->panels[1] = (struct plot_panel){.title = "accuracy", .xlabel = "epoch", .ylabel = "acc", .series = c->acc, .n_series = 2};
     c->spec = (struct plot_lines_spec){NULL, c->panels, 2, 0, 0};
 }
 
@@ -172,13 +172,13 @@ static void test_lines_degenerate(void **state)
                                 {NULL, NULL, nan3, 3}};
     struct plot_series s3[3] = {{"", NULL, NULL, 0}, {"nan", NULL, nan3, 3},
                                 {"inf", NULL, inf2, 2}};
-    struct plot_panel panels[3] = {{"one epoch", "epoch", "loss", s1, 2},
-                                   {"", NULL, NULL, s2, 3},
-                                   {"nothing finite", "epoch", "f1", s3, 3}};
+    struct plot_panel panels[3] = {{.title = "one epoch", .xlabel = "epoch", .ylabel = "loss", .series = s1, .n_series = 2},
+                                   {.title = "", .xlabel = NULL, .ylabel = NULL, .series = s2, .n_series = 3},
+                                   {.title = "nothing finite", .xlabel = "epoch", .ylabel = "f1", .series = s3, .n_series = 3}};
     struct plot_lines_spec spec = {"", panels, 3, 0, 0};
     double huge[3] = {1e308, -1e308, 1e-310};
     struct plot_series sh[1] = {{"huge", NULL, huge, 3}};
-    struct plot_panel ph[1] = {{"huge", "epoch", "v", sh, 1}};
+    struct plot_panel ph[1] = {{.title = "huge", .xlabel = "epoch", .ylabel = "v", .series = sh, .n_series = 1}};
     struct plot_lines_spec spech = {NULL, ph, 1, 0, 0};
     char *pathh = out_path(state, "lines_huge.png");
     struct error errh;
@@ -195,7 +195,7 @@ static void test_lines_degenerate(void **state)
     png_rgb_free(&img);
 
     /* a constant series alone, with a panel of no series at all */
-    struct plot_panel p2[2] = {{"flat", "epoch", "acc", s2, 1}, {"empty", "x", "y", NULL, 0}};
+    struct plot_panel p2[2] = {{.title = "flat", .xlabel = "epoch", .ylabel = "acc", .series = s2, .n_series = 1}, {.title = "empty", .xlabel = "x", .ylabel = "y", .series = NULL, .n_series = 0}};
     struct plot_lines_spec spec2 = {NULL, p2, 2, 300, 200};
     free(path);
     path = out_path(state, "lines_flat_small.png");

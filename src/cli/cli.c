@@ -7,7 +7,10 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "core/alloc.h"
 #include "core/error.h"
 
 #include <omp.h>
@@ -98,4 +101,32 @@ void cli_set_threads(int n)
     if (n <= 0) return;
     omp_set_num_threads(n);
     openblas_set_num_threads(n);
+}
+
+int cli_make_dirs(const char *path, struct error *err)
+{
+    char buf[4096];
+    size_t len = strlen(path);
+    if (len >= sizeof buf) return error_set(err, "'%s': path too long", path);
+    memcpy(buf, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return error_set(err, "cannot create folder '%s': %s", buf, strerror(errno));
+        buf[i] = c;
+    }
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return error_set(err, "'%s' is not a folder", path);
+    return 0;
+}
+
+char *cli_join(const char *dir, const char *name, struct error *err)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = sg_malloc(n, 1, "path", err);
+    if (p) snprintf(p, n, "%s/%s", dir, name);
+    return p;
 }

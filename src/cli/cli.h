@@ -36,6 +36,11 @@ bool cli_parse_double(const char *cmd, const char *flag, const char *s, double m
  * n <= 0 leaves the defaults. */
 void cli_set_threads(int n);
 
+/* mkdir -p: creates `path` and its missing parents; an error when it is not a folder. */
+int cli_make_dirs(const char *path, struct error *err);
+/* "<dir>/<name>", malloc'ed. */
+char *cli_join(const char *dir, const char *name, struct error *err);
+
 /* The commands. */
 int cmd_version(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
@@ -46,5 +51,6 @@ int cmd_predict(int argc, char **argv);
 int cmd_variations(int argc, char **argv);
 int cmd_embed(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 #endif

@@ -53,35 +53,6 @@ static void print_help(void)
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : (double)NAN; }
 
-/* mkdir -p */
-static int make_dirs(const char *path, struct error *err)
-{
-    char buf[4096];
-    size_t len = strlen(path);
-    if (len >= sizeof buf) return error_set(err, "'%s': path too long", path);
-    memcpy(buf, path, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (buf[i] != '/' && buf[i] != '\0') continue;
-        char c = buf[i];
-        buf[i] = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return error_set(err, "cannot create folder '%s': %s", buf, strerror(errno));
-        buf[i] = c;
-    }
-    struct stat st;
-    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-        return error_set(err, "'%s' is not a folder", path);
-    return 0;
-}
-
-static char *join(const char *dir, const char *name, struct error *err)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = sg_malloc(n, 1, "path", err);
-    if (p) snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static int write_cm_csv(const char *path, const struct eval_result *r, struct error *err)
 {
     struct atomic_file af;
@@ -357,8 +328,8 @@ int cmd_eval(int argc, char **argv)
     if (eval_run(&o, &warn, &r, &err)) goto fail;
     const char *what = o.splits_json ? split_name(o.split) : "all";
     print_result(&o, &r, what);
-    if (make_dirs(dir, &err) || !(csv = join(dir, "confusion_matrix.csv", &err)) ||
-        !(png = join(dir, "confusion_matrix.png", &err)) || write_cm_csv(csv, &r, &err) ||
+    if (cli_make_dirs(dir, &err) || !(csv = cli_join(dir, "confusion_matrix.csv", &err)) ||
+        !(png = cli_join(dir, "confusion_matrix.png", &err)) || write_cm_csv(csv, &r, &err) ||
         write_cm_png(png, &r, what, &err))
         goto fail;
     if (json && write_json(json, &o, &r, &err)) goto fail;

@@ -595,8 +595,9 @@ static int write_curves(const struct train_config *cfg, const double *hist, size
     struct plot_series loss[2] = {{"train", x, tl, epochs}, {"val", x, vl, epochs}};
     struct plot_series met[2] = {{"train", x, ta, epochs}, {"val", x, vm, epochs}};
     struct plot_panel panels[2] = {
-        {"loss", "epoch", "loss", loss, 2},
-        {mname, "epoch", mname, acc ? met : met + 1, acc ? 2 : 1},
+        {.title = "loss", .xlabel = "epoch", .ylabel = "loss", .series = loss, .n_series = 2},
+        {.title = mname, .xlabel = "epoch", .ylabel = mname, .series = acc ? met : met + 1,
+         .n_series = acc ? 2 : 1},
     };
     char path[TRAIN_PATH_MAX + 32], title[TRAIN_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/training_curves.png", cfg->out_dir);

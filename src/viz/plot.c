@@ -627,8 +627,16 @@ static void draw_panel(cairo_t *cr, const struct plot_panel *p, double bx0, doub
             nfinite++;
         }
     }
+    for (size_t b = 0; b < p->n_bands; b++) {
+        if (isfinite(p->bands[b].x0)) xlo = fmin(xlo, p->bands[b].x0);
+        if (isfinite(p->bands[b].x1)) xhi = fmax(xhi, p->bands[b].x1);
+    }
     range_pad(&xlo, &xhi, 0.05);
     range_pad(&ylo, &yhi, 0.07);
+    if (p->ymin < p->ymax) {
+        ylo = p->ymin;
+        yhi = p->ymax;
+    }
     struct ticks xt, yt;
     ticks_make(ylo, yhi, 5, false, &yt);
     struct axes a = {0, 0, 0, 0, xlo, xhi, ylo, yhi};
@@ -640,6 +648,30 @@ static void draw_panel(cairo_t *cr, const struct plot_panel *p, double bx0, doub
     cairo_save(cr);
     cairo_rectangle(cr, a.x0, a.y0, a.x1 - a.x0, a.y1 - a.y0);
     cairo_clip(cr);
+    for (size_t b = 0; b < p->n_bands; b++) {
+        const struct plot_band *bd = &p->bands[b];
+        double x0 = ax_x(&a, bd->x0), x1 = ax_x(&a, bd->x1);
+        double y0 = isfinite(bd->y1) ? ax_y(&a, bd->y1) : a.y0;
+        double y1 = isfinite(bd->y0) ? ax_y(&a, bd->y0) : a.y1;
+        cairo_rectangle(cr, x0, y0, fmax(x1 - x0, 1.0), y1 - y0);
+        cairo_set_source_rgba(cr, ((bd->color >> 16) & 255) / 255.0,
+                              ((bd->color >> 8) & 255) / 255.0, (bd->color & 255) / 255.0,
+                              bd->alpha);
+        cairo_fill(cr);
+    }
+    if (p->n_hlines) {
+        static const double dash[] = {6.0, 4.0};
+        cairo_save(cr);
+        cairo_set_dash(cr, dash, 2, 0);
+        set_rgb(cr, 0x666666);
+        cairo_set_line_width(cr, 1.2);
+        for (size_t h = 0; h < p->n_hlines; h++) {
+            cairo_move_to(cr, a.x0, ax_y(&a, p->hlines[h]));
+            cairo_line_to(cr, a.x1, ax_y(&a, p->hlines[h]));
+        }
+        cairo_stroke(cr);
+        cairo_restore(cr);
+    }
     for (size_t k = 0; k < p->n_series; k++) draw_series(cr, &a, &p->series[k], k);
     cairo_restore(cr);
     if (nfinite == 0) {
@@ -662,6 +694,8 @@ int plot_lines(const char *path, const struct plot_lines_spec *spec, struct erro
         const struct plot_panel *pn = &spec->panels[p];
         CHECK(pn->n_series == 0 || pn->series != NULL);
         for (size_t k = 0; k < pn->n_series; k++) CHECK(pn->series[k].n == 0 || pn->series[k].y);
+        CHECK(pn->n_bands == 0 || pn->bands != NULL);
+        CHECK(pn->n_hlines == 0 || pn->hlines != NULL);
     }
     struct canvas cv;
     if (canvas_begin(&cv, what, path, spec->width, spec->height, 1000, 450, err) != 0)

@@ -42,12 +42,25 @@ struct plot_series {
  * look in every panel (train = 0, val = 1 in the training curves). Markers are drawn when
  * a series has at most 40 finite points, and always on a point isolated by non-finite
  * neighbours. */
+/* A shaded rectangle behind the series: x from x0 to x1, y from y0 to y1 (±inf for the
+ * whole height), in colour 0xRRGGBB at opacity alpha. */
+struct plot_band {
+    double x0, x1, y0, y1;
+    uint32_t color;
+    double alpha;
+};
+
 struct plot_panel {
     const char *title;
     const char *xlabel;
     const char *ylabel;
     const struct plot_series *series;
     size_t n_series;
+    const struct plot_band *bands; /* may be NULL */
+    size_t n_bands;
+    const double *hlines;          /* dashed grey horizontal lines at these y; may be NULL */
+    size_t n_hlines;
+    double ymin, ymax;             /* fixed y range when ymin < ymax; else from the data */
 };
 
 struct plot_lines_spec {
