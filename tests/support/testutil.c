@@ -112,6 +112,11 @@ static char *slurp_fd(int fd)
 
 struct cli_result run_cliv(const char *const *args)
 {
+    return run_cliv_stdin(args, NULL, 0);
+}
+
+struct cli_result run_cliv_stdin(const char *const *args, const char *input, size_t len)
+{
     struct cli_result res = {0};
     const char *bin = getenv("SG_BIN");
     if (!bin) fail_msg("SG_BIN is not set (run the tests through ctest)");
@@ -125,9 +130,17 @@ struct cli_result run_cliv(const char *const *args)
     int ofd = mkstemp(outtmpl), efd = mkstemp(errtmpl);
     unlink(outtmpl);
     unlink(errtmpl);
+    int infd = -1;
+    if (input) {
+        char intmpl[] = "/tmp/sgin.XXXXXX";
+        infd = mkstemp(intmpl);
+        unlink(intmpl);
+        if (infd < 0 || write(infd, input, len) != (ssize_t)len) fail_msg("cannot stage stdin");
+        lseek(infd, 0, SEEK_SET);
+    }
     pid_t pid = fork();
     if (pid == 0) {
-        int nullfd = open("/dev/null", O_RDONLY);
+        int nullfd = infd >= 0 ? infd : open("/dev/null", O_RDONLY);
         dup2(nullfd, 0);
         dup2(ofd, 1);
         dup2(efd, 2);
@@ -143,6 +156,7 @@ struct cli_result run_cliv(const char *const *args)
     res.err = slurp_fd(efd);
     close(ofd);
     close(efd);
+    if (infd >= 0) close(infd);
     free(argv);
     return res;
 }
