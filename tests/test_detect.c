@@ -8,6 +8,7 @@
  * frames) and two one-epoch checkpoints with a 10-frame window: a binary detector trained
  * at stride 3 and a recogniser (n, s1..s4) at stride 5.
  */
+#include <cjson/cJSON.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <math.h>
@@ -858,6 +859,48 @@ static void test_stream(void **state)
     free(in);
 }
 
+/* eval --frames reports what detect reports for the same recordings and options */
+static void test_eval_frames(void **state)
+{
+    (void)state;
+    char *out = path_join(root, "evf"), *json = path_join(root, "evf.json");
+    struct cli_result r = run_cli("detect", "--ckpt", bin_ckpt, "--data", data, "--out-dir", out,
+                                  NULL);
+    must(&r, "detect");
+    cli_result_free(&r);
+    r = run_cli("eval", "--ckpt", bin_ckpt, "--data", data, "--out-dir", out, "--frames", "--json",
+                json, NULL);
+    must(&r, "eval --frames");
+    assert_non_null(strstr(r.out, "mean_iou"));
+    cli_result_free(&r);
+    char *sum = path_join(out, "summary.json");
+    char *a = read_text_file(sum, NULL), *b = read_text_file(json, NULL);
+    cJSON *ja = cJSON_Parse(a), *jb = cJSON_Parse(b);
+    assert_non_null(ja);
+    assert_non_null(jb);
+    cJSON *oa = cJSON_GetObjectItem(ja, "overall");
+    cJSON *ob = cJSON_GetObjectItem(cJSON_GetObjectItem(jb, "frames"), "overall");
+    assert_non_null(oa);
+    assert_non_null(ob);
+    const char *keys[] = {"frame_accuracy", "frame_f1", "frame_pr_auc", "mean_iou", "segment_f1",
+                          "labelled_frames", "predicted_segments"};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        cJSON *x = cJSON_GetObjectItem(oa, keys[k]), *y = cJSON_GetObjectItem(ob, keys[k]);
+        assert_non_null(x);
+        assert_non_null(y);
+        if (cJSON_IsNumber(x)) assert_true(x->valuedouble == y->valuedouble);
+        else assert_true(cJSON_IsNull(x) && cJSON_IsNull(y));
+    }
+    assert_true(cJSON_GetObjectItem(oa, "labelled_frames")->valuedouble > 500);
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    free(a);
+    free(b);
+    free(sum);
+    free(out);
+    free(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -872,6 +915,7 @@ int main(void)
         cmocka_unit_test(test_multiclass),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_eval_frames),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/detect_report.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -235,65 +236,9 @@ static char *out_path(const struct run *r, const char *name, const char *suffix,
     return p;
 }
 
-static void json_num(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
-    else cJSON_AddNullToObject(o, k);
-}
-
-static cJSON *scores_json(const struct detect_scores *s)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "labelled_frames", (double)s->frames);
-    json_num(o, "frame_accuracy", s->frame_acc);
-    json_num(o, "frame_f1", s->frame_f1);
-    json_num(o, "frame_pr_auc", s->frame_pr_auc);
-    cJSON_AddNumberToObject(o, "predicted_segments", (double)s->pred_segments);
-    cJSON_AddNumberToObject(o, "true_segments", (double)s->true_segments);
-    cJSON_AddNumberToObject(o, "matched_segments", (double)s->matched);
-    json_num(o, "mean_iou", s->mean_iou);
-    json_num(o, "segment_precision", s->seg_precision);
-    json_num(o, "segment_recall", s->seg_recall);
-    json_num(o, "segment_f1", s->seg_f1);
-    return o;
-}
-
-static void fmt3(char *buf, size_t n, double v)
-{
-    if (isfinite(v)) snprintf(buf, n, "%.3f", v);
-    else snprintf(buf, n, "-");
-}
-
-static void table_row(const char *name, size_t frames, size_t segs, const struct detect_scores *s,
-                      bool truth)
-{
-    char a[16], f1[16], pr[16], iou[16], sf[16];
-    if (truth) {
-        fmt3(a, sizeof a, s->frame_acc);
-        fmt3(f1, sizeof f1, s->frame_f1);
-        fmt3(pr, sizeof pr, s->frame_pr_auc);
-        fmt3(iou, sizeof iou, s->mean_iou);
-        fmt3(sf, sizeof sf, s->seg_f1);
-    } else {
-        strcpy(a, "-");
-        strcpy(f1, "-");
-        strcpy(pr, "-");
-        strcpy(iou, "-");
-        strcpy(sf, "-");
-    }
-    printf("%-24s %8zu %8zu %9s %8s %8s %8s %8s\n", name, frames, segs, a, f1, pr, iou, sf);
-}
-
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-static long video_index(const struct dataset *ds, const char *id)
-{
-    for (size_t v = 0; v < ds->n_videos; v++)
-        if (!strcmp(ds->videos[v].id, id)) return (long)v;
-    return -1;
 }
 
 /* ---- files ------------------------------------------------------------------------------ */
@@ -305,14 +250,10 @@ static int run_files(struct run *r, const char *data, const char **inputs, size_
     struct warn_sink warn = {cli_warn, (void *)CMD};
     struct dataset ds;
     memset(&ds, 0, sizeof ds);
-    struct detect_result *res = NULL;
-    struct detect_scores *sc = NULL;
-    bool *selected = NULL;
-    int8_t *truth_of_label = NULL;
-    float *all_p = NULL;
-    int8_t *all_truth = NULL;
+    struct detect_run run;
+    memset(&run, 0, sizeof run);
     cJSON *summary = NULL;
-    char *text = NULL;
+    char *text = NULL, *sp = NULL;
     int rc = CLI_FAIL;
     struct data_config dc;
     infer_data_config(&r->inf, gt, &dc);
@@ -320,171 +261,54 @@ static int run_files(struct run *r, const char *data, const char **inputs, size_
     dc.label_fill = LABEL_FILL_PREVIOUS;
     dc.stride = dc.window; /* detect makes its own windows; keep the dataset's list short */
     if (!data) qsort(inputs, n_inputs, sizeof *inputs, cmp_str);
-    if (infer_load(&r->inf, &ds, data, inputs, n_inputs, &dc, &warn, &err)) goto fail;
-    selected = sg_calloc(ds.n_videos ? ds.n_videos : 1, sizeof(bool), CMD, &err);
-    if (!selected) goto fail;
-    if (splits_json) {
-        struct splits_lists sl;
-        if (splits_json_read(splits_json, &sl, &err)) goto fail;
-        if (split == SPLIT_TEST && !sl.has_test) {
-            splits_lists_free(&sl);
-            error_set(&err, "%s: has no test split (only train and val)", splits_json);
-            goto fail;
-        }
-        for (size_t i = 0; i < sl.n[split]; i++) {
-            long v = video_index(&ds, sl.videos[split][i]);
-            if (v < 0)
-                warn_emit(&warn, "%s: recording '%s' of the %s split is not in the data",
-                          splits_json, sl.videos[split][i], split_name(split));
-            else
-                selected[v] = true;
-        }
-        splits_lists_free(&sl);
-    } else {
-        for (size_t v = 0; v < ds.n_videos; v++) selected[v] = true;
-    }
-    if (r->media && !r->media_is_dir) {
-        size_t k = 0;
-        for (size_t v = 0; v < ds.n_videos; v++) k += selected[v];
-        if (k != 1) {
-            error_set(&err, "--media '%s' is one file, but there are %zu recordings", r->media, k);
-            error_hint(&err, "give a folder with --media DIR (and --media-ext) for several");
-            goto fail;
-        }
-    }
-    const bool has_gt = ds.has_groundtruth;
-    if (has_gt) {
-        size_t nl = groundtruth_num_labels(&ds.gt);
-        if (!(truth_of_label = sg_malloc(nl ? nl : 1, 1, CMD, &err)) ||
-            detect_truth_map(&r->inf, &ds, r->is_background, truth_of_label, &err))
-            goto fail;
-    }
-    /* order: recording name (byte order) */
-    res = sg_calloc(ds.n_videos ? ds.n_videos : 1, sizeof *res, CMD, &err);
-    sc = sg_calloc(ds.n_videos ? ds.n_videos : 1, sizeof *sc, CMD, &err);
-    if (!res || !sc) goto fail;
-    size_t total = 0;
-    for (size_t v = 0; v < ds.n_videos; v++) {
-        if (!selected[v]) continue;
-        if (detect_recording(&r->inf, &ds, v, &r->o, r->fps, r->is_background, truth_of_label,
-                             &res[v], &err))
-            goto fail;
-        if (res[v].has_truth) {
-            struct detect_counts c = res[v].counts;
-            if (detect_scores(&c, res[v].p, res[v].truth, res[v].frames, &sc[v], &err)) goto fail;
-        }
-        total += res[v].frames;
+    if (infer_load(&r->inf, &ds, data, inputs, n_inputs, &dc, &warn, &err) ||
+        detect_run_dataset(&r->inf, &ds, splits_json, split, &r->o, r->fps, r->is_background,
+                           &warn, &run, &err))
+        goto fail;
+    if (r->media && !r->media_is_dir && run.recordings != 1) {
+        error_set(&err, "--media '%s' is one file, but there are %zu recordings", r->media,
+                  run.recordings);
+        error_hint(&err, "give a folder with --media DIR (and --media-ext) for several");
+        goto fail;
     }
     /* outputs, only now that everything was read and computed */
     if (cli_make_dirs(r->out_dir, &err)) goto fail;
     for (size_t v = 0; v < ds.n_videos; v++) {
-        if (!selected[v]) continue;
+        if (!run.selected[v]) continue;
         const char *name = ds.videos[v].id;
         char *pf = out_path(r, name, ".frames.csv", &err), *ps = NULL, *pe = NULL, *pp = NULL;
         int bad = !pf || !(ps = out_path(r, name, ".segments.csv", &err)) ||
                   !(pe = out_path(r, name, ".eaf", &err)) ||
-                  !(pp = out_path(r, name, ".png", &err)) || write_frames(r, pf, &res[v], &err) ||
-                  write_segments(r, ps, &res[v], &err) || write_eaf(r, pe, name, &res[v], &err) ||
-                  write_png(r, pp, name, &res[v], &sc[v], &err);
+                  !(pp = out_path(r, name, ".png", &err)) ||
+                  write_frames(r, pf, &run.res[v], &err) ||
+                  write_segments(r, ps, &run.res[v], &err) ||
+                  write_eaf(r, pe, name, &run.res[v], &err) ||
+                  write_png(r, pp, name, &run.res[v], &run.sc[v], &err);
         free(pf);
         free(ps);
         free(pe);
         free(pp);
         if (bad) goto fail;
     }
-    /* pooled scores and the summary */
-    struct detect_counts all;
-    memset(&all, 0, sizeof all);
-    struct detect_scores overall;
-    memset(&overall, 0, sizeof overall);
-    bool any_truth = false;
-    if (has_gt) {
-        all_p = sg_malloc(total ? total : 1, sizeof(float), CMD, &err);
-        all_truth = sg_malloc(total ? total : 1, 1, CMD, &err);
-        if (!all_p || !all_truth) goto fail;
-        size_t at = 0;
-        for (size_t v = 0; v < ds.n_videos; v++) {
-            if (!selected[v] || !res[v].has_truth) continue;
-            any_truth = true;
-            const struct detect_counts *c = &res[v].counts;
-            all.frames += c->frames;
-            all.tp += c->tp;
-            all.fp += c->fp;
-            all.fn += c->fn;
-            all.tn += c->tn;
-            all.pred_segments += c->pred_segments;
-            all.true_segments += c->true_segments;
-            all.matched += c->matched;
-            all.iou_sum += c->iou_sum;
-            all.hits += c->hits;
-            memcpy(all_p + at, res[v].p, res[v].frames * sizeof(float));
-            memcpy(all_truth + at, res[v].truth, res[v].frames);
-            at += res[v].frames;
-        }
-        if (any_truth && detect_scores(&all, all_p, all_truth, at, &overall, &err)) goto fail;
+    detect_report_table(&ds, &run);
+    summary = detect_report_json(&r->inf, &r->o, r->fps, r->is_background, &ds, &run);
+    if (!(sp = out_path(r, "summary", ".json", &err))) goto fail;
+    if (!summary || !(text = cJSON_Print(summary))) {
+        error_set(&err, "%s: out of memory", sp);
+        goto fail;
     }
-    summary = cJSON_CreateObject();
-    cJSON_AddStringToObject(summary, "checkpoint", r->inf.ckpt);
-    cJSON_AddStringToObject(summary, "mode", detect_mode_name(r->o.mode));
-    cJSON_AddNumberToObject(summary, "stride", (double)r->o.stride);
-    cJSON_AddNumberToObject(summary, "window", (double)r->inf.tc.data.window);
-    cJSON_AddNumberToObject(summary, "fps", r->fps);
-    cJSON_AddNumberToObject(summary, "on", r->o.on);
-    cJSON_AddNumberToObject(summary, "off", r->o.off);
-    cJSON_AddNumberToObject(summary, "min_sign_ms", r->o.min_sign_ms);
-    cJSON_AddNumberToObject(summary, "merge_gap_ms", r->o.merge_gap_ms);
-    cJSON *classes = cJSON_AddArrayToObject(summary, "signing_classes");
-    for (size_t k = 0; k < r->inf.d.num_classes; k++)
-        if (!r->is_background[k])
-            cJSON_AddItemToArray(classes, cJSON_CreateString(r->inf.d.classes[k]));
-    cJSON *recs = cJSON_AddArrayToObject(summary, "recordings");
-    printf("%-24s %8s %8s %9s %8s %8s %8s %8s\n", "recording", "frames", "segments", "frame_acc",
-           "frame_f1", "pr_auc", "mean_iou", "seg_f1");
-    size_t n_rec = 0, n_seg = 0;
-    for (size_t v = 0; v < ds.n_videos; v++) {
-        if (!selected[v]) continue;
-        n_rec++;
-        n_seg += res[v].n_seg;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", ds.videos[v].id);
-        cJSON_AddNumberToObject(o, "frames", (double)res[v].frames);
-        cJSON_AddNumberToObject(o, "seconds", (double)res[v].frames / r->fps);
-        cJSON_AddNumberToObject(o, "segments", (double)res[v].n_seg);
-        double sig = 0;
-        for (size_t i = 0; i < res[v].n_seg; i++)
-            sig += (double)(res[v].seg[i].end - res[v].seg[i].start + 1);
-        cJSON_AddNumberToObject(o, "signing_seconds", sig / r->fps);
-        if (res[v].has_truth) cJSON_AddItemToObject(o, "scores", scores_json(&sc[v]));
-        cJSON_AddItemToArray(recs, o);
-        table_row(ds.videos[v].id, res[v].frames, res[v].n_seg, &sc[v], res[v].has_truth);
-    }
-    if (any_truth) {
-        cJSON_AddItemToObject(summary, "overall", scores_json(&overall));
-        table_row("overall", total, n_seg, &overall, true);
-    }
-    char *sp = out_path(r, "summary", ".json", &err);
-    if (!sp) goto fail;
-    text = cJSON_Print(summary);
-    int bad = !text || atomic_file_write_all(sp, text, strlen(text), &err);
-    if (!text) error_set(&err, "summary.json: out of memory");
-    if (!bad) printf("%zu recording(s), %zu frames, %zu segment(s): %s/\n", n_rec, total, n_seg,
-                     r->out_dir);
-    free(sp);
-    if (bad) goto fail;
+    if (atomic_file_write_all(sp, text, strlen(text), &err)) goto fail;
+    printf("%zu recording(s), %zu frames, %zu segment(s): %s/\n", run.recordings, run.frames,
+           run.segments, r->out_dir);
     rc = CLI_OK;
     goto out;
 fail:
     rc = cli_fail(CMD, &err);
 out:
-    for (size_t v = 0; res && v < ds.n_videos; v++) detect_result_free(&res[v]);
-    free(res);
-    free(sc);
-    free(selected);
-    free(truth_of_label);
-    free(all_p);
-    free(all_truth);
+    detect_run_free(&run);
     cJSON_Delete(summary);
     free(text);
+    free(sp);
     dataset_free(&ds);
     return rc;
 }

@@ -21,10 +21,14 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/detect_report.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "data/dataset.h"
 #include "data/splits.h"
+#include "detect/recording.h"
+#include "train/infer.h"
 #include "train/evaluate.h"
 #include "train/logreg.h"
 #include "viz/plot.h"
@@ -33,14 +37,15 @@
 
 enum {
     OPT_CKPT = 0x300, OPT_DATA, OPT_SPLITS, OPT_SPLIT, OPT_SIGNERS, OPT_GT, OPT_OUT_DIR,
-    OPT_JSON, OPT_BATCH, OPT_THREADS
+    OPT_JSON, OPT_BATCH, OPT_THREADS, OPT_FRAMES, OPT_FPS, OPT_BACKGROUND
 };
 
 static void print_help(void)
 {
     printf("usage: signstgcn eval --ckpt FILE --data DIR [--splits-json FILE --split test|val|train]\n"
            "                      [--signers FILE] [--groundtruth FILE] [--out-dir DIR]\n"
-           "                      [--json FILE] [--batch 64] [--threads N]\n\n"
+           "                      [--json FILE] [--batch 64] [--threads N]\n"
+           "                      [--frames [--fps 25] [--background CLASS,...]]\n\n"
            "Evaluates a checkpoint on the labelled windows of a split's videos (every video\n"
            "without --splits-json; --split defaults to test) with the checkpoint's data options\n"
            "and classes: loss, accuracy, balanced accuracy, F1, PR-AUC, the confusion matrix,\n"
@@ -48,7 +53,9 @@ static void print_help(void)
            "else the checkpoint's pseudo-signers), and a signer probe: 5-fold cross-validated\n"
            "logistic regression (L2, C=1) from the embeddings Z to the signer, beside the\n"
            "majority-signer chance level. Writes confusion_matrix.csv and confusion_matrix.png\n"
-           "into --out-dir (default: the checkpoint's folder), and with --json all results.\n");
+           "into --out-dir (default: the checkpoint's folder), and with --json all results.\n"
+           "--frames adds detect's per-frame and segment scores on the same recordings\n"
+           "(--fps 25, --background CLASS,... for multi-class checkpoints).\n");
 }
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : (double)NAN; }
@@ -108,7 +115,7 @@ static const char *signer_kind_name(enum eval_signer_kind k)
 }
 
 static int write_json(const char *path, const struct eval_options *o, const struct eval_result *r,
-                      struct error *err)
+                      cJSON *frames, struct error *err)
 {
     const size_t NC = r->num_classes;
     cJSON *root = cJSON_CreateObject();
@@ -184,6 +191,7 @@ static int write_json(const char *path, const struct eval_options *o, const stru
         }
         cJSON_AddNumberToObject(pr, "chance", r->probe_chance);
     }
+    if (frames) cJSON_AddItemReferenceToObject(root, "frames", frames);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return error_set(err, "out of memory (JSON)");
@@ -254,6 +262,44 @@ static void print_result(const struct eval_options *o, const struct eval_result 
     }
 }
 
+/* --frames: detection over the same recordings with detect's defaults (detect/recording.h),
+ * the table printed and its JSON in *out. */
+static int frame_report(const struct eval_options *o, double fps, const char *background,
+                        const struct warn_sink *warn, cJSON **out, struct error *err)
+{
+    struct infer inf;
+    if (infer_open(&inf, o->ckpt, o->batch, err)) return -1;
+    struct dataset ds;
+    memset(&ds, 0, sizeof ds);
+    struct detect_run run;
+    memset(&run, 0, sizeof run);
+    struct detect_options dop;
+    detect_options_default(&dop);
+    int rc = -1;
+    bool *bg = sg_calloc(inf.d.num_classes, sizeof(bool), "classes", err);
+    struct data_config dc;
+    infer_data_config(&inf, o->groundtruth, &dc);
+    dc.label_fill = LABEL_FILL_PREVIOUS;
+    dc.stride = dc.window;
+    if (!bg || detect_background(&inf, background, bg, err) ||
+        dataset_load(&ds, o->data, &dc, true, warn, err) ||
+        detect_run_dataset(&inf, &ds, o->splits_json, o->split, &dop, fps, bg, warn, &run, err))
+        goto out;
+    printf("\nframes and segments (detect's defaults: %s windows at stride %zu, on %g, off %g, "
+           "min sign %g ms, merge gap %g ms, %g fps; groundtruth filled forward):\n",
+           detect_mode_name(dop.mode), dop.stride, dop.on, dop.off, dop.min_sign_ms,
+           dop.merge_gap_ms, fps);
+    detect_report_table(&ds, &run);
+    *out = detect_report_json(&inf, &dop, fps, bg, &ds, &run);
+    rc = 0;
+out:
+    detect_run_free(&run);
+    dataset_free(&ds);
+    free(bg);
+    infer_close(&inf);
+    return rc;
+}
+
 int cmd_eval(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -267,12 +313,17 @@ int cmd_eval(int argc, char **argv)
         {"json", required_argument, NULL, OPT_JSON},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"frames", no_argument, NULL, OPT_FRAMES},
+        {"fps", required_argument, NULL, OPT_FPS},
+        {"background", required_argument, NULL, OPT_BACKGROUND},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct eval_options o = {.split = SPLIT_TEST, .batch = 64};
-    const char *split = NULL, *out_dir = NULL, *json = NULL;
+    const char *split = NULL, *out_dir = NULL, *json = NULL, *background = NULL;
     long batch = 64, threads = 0;
+    bool frames = false;
+    double fps = 25;
     opterr = 0;
     optind = 1;
     int c;
@@ -286,6 +337,11 @@ int cmd_eval(int argc, char **argv)
         case OPT_GT: o.groundtruth = optarg; break;
         case OPT_OUT_DIR: out_dir = optarg; break;
         case OPT_JSON: json = optarg; break;
+        case OPT_FRAMES: frames = true; break;
+        case OPT_FPS:
+            if (!cli_parse_double(CMD, "--fps", optarg, 1e-3, 1e6, &fps)) return CLI_USAGE;
+            break;
+        case OPT_BACKGROUND: background = optarg; break;
         case OPT_BATCH:
             if (!cli_parse_long(CMD, "--batch", optarg, 1, 1 << 20, &batch)) return CLI_USAGE;
             break;
@@ -324,6 +380,7 @@ int cmd_eval(int argc, char **argv)
     if (!dir) return cli_fail(CMD, &err);
     struct eval_result r;
     memset(&r, 0, sizeof r);
+    cJSON *frames_json = NULL;
     int rc = CLI_FAIL;
     if (eval_run(&o, &warn, &r, &err)) goto fail;
     const char *what = o.splits_json ? split_name(o.split) : "all";
@@ -332,13 +389,15 @@ int cmd_eval(int argc, char **argv)
         !(png = cli_join(dir, "confusion_matrix.png", &err)) || write_cm_csv(csv, &r, &err) ||
         write_cm_png(png, &r, what, &err))
         goto fail;
-    if (json && write_json(json, &o, &r, &err)) goto fail;
+    if (frames && frame_report(&o, fps, background, &warn, &frames_json, &err)) goto fail;
+    if (json && write_json(json, &o, &r, frames_json, &err)) goto fail;
     printf("\nwrote %s, %s%s%s\n", csv, png, json ? ", " : "", json ? json : "");
     rc = CLI_OK;
     goto clean;
 fail:
     rc = cli_fail(CMD, &err);
 clean:
+    cJSON_Delete(frames_json);
     eval_result_free(&r);
     free(dir);
     free(csv);

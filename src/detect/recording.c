@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "data/splits.h"
 #include "data/windows.h"
 
 void detect_options_default(struct detect_options *o)
@@ -170,5 +171,110 @@ out:
     free(sp);
     free(wp);
     if (rc) detect_result_free(r);
+    return rc;
+}
+
+void detect_run_free(struct detect_run *run)
+{
+    if (!run) return;
+    for (size_t v = 0; run->res && v < run->n_videos; v++) detect_result_free(&run->res[v]);
+    free(run->res);
+    free(run->sc);
+    free(run->selected);
+    memset(run, 0, sizeof *run);
+}
+
+static long video_index(const struct dataset *ds, const char *id)
+{
+    for (size_t v = 0; v < ds->n_videos; v++)
+        if (!strcmp(ds->videos[v].id, id)) return (long)v;
+    return -1;
+}
+
+int detect_run_dataset(struct infer *inf, const struct dataset *ds, const char *splits_json,
+                       int split, const struct detect_options *o, double fps,
+                       const bool *is_background, const struct warn_sink *warn,
+                       struct detect_run *run, struct error *err)
+{
+    memset(run, 0, sizeof *run);
+    const size_t nv = ds->n_videos ? ds->n_videos : 1;
+    int8_t *truth_of_label = NULL;
+    float *all_p = NULL;
+    int8_t *all_truth = NULL;
+    int rc = -1;
+    run->n_videos = ds->n_videos;
+    run->selected = sg_calloc(nv, sizeof(bool), "detect", err);
+    run->res = sg_calloc(nv, sizeof *run->res, "detect", err);
+    run->sc = sg_calloc(nv, sizeof *run->sc, "detect", err);
+    if (!run->selected || !run->res || !run->sc) goto out;
+    if (splits_json) {
+        struct splits_lists sl;
+        if (splits_json_read(splits_json, &sl, err)) goto out;
+        if (split == SPLIT_TEST && !sl.has_test) {
+            splits_lists_free(&sl);
+            error_set(err, "%s: has no test split (only train and val)", splits_json);
+            goto out;
+        }
+        for (size_t i = 0; i < sl.n[split]; i++) {
+            long v = video_index(ds, sl.videos[split][i]);
+            if (v < 0)
+                warn_emit(warn, "%s: recording '%s' of the %s split is not in the data",
+                          splits_json, sl.videos[split][i], split_name(split));
+            else
+                run->selected[v] = true;
+        }
+        splits_lists_free(&sl);
+    } else {
+        for (size_t v = 0; v < ds->n_videos; v++) run->selected[v] = true;
+    }
+    if (ds->has_groundtruth) {
+        size_t nl = groundtruth_num_labels(&ds->gt);
+        if (!(truth_of_label = sg_malloc(nl ? nl : 1, 1, "detect", err)) ||
+            detect_truth_map(inf, ds, is_background, truth_of_label, err))
+            goto out;
+    }
+    for (size_t v = 0; v < ds->n_videos; v++) {
+        if (!run->selected[v]) continue;
+        struct detect_result *r = &run->res[v];
+        if (detect_recording(inf, ds, v, o, fps, is_background, truth_of_label, r, err)) goto out;
+        if (r->has_truth && detect_scores(&r->counts, r->p, r->truth, r->frames, &run->sc[v], err))
+            goto out;
+        run->recordings++;
+        run->frames += r->frames;
+        run->segments += r->n_seg;
+    }
+    /* pooled over the recordings with a groundtruth */
+    struct detect_counts all;
+    memset(&all, 0, sizeof all);
+    all_p = sg_malloc(run->frames ? run->frames : 1, sizeof(float), "detect", err);
+    all_truth = sg_malloc(run->frames ? run->frames : 1, 1, "detect", err);
+    if (!all_p || !all_truth) goto out;
+    size_t at = 0;
+    for (size_t v = 0; v < ds->n_videos; v++) {
+        const struct detect_result *r = &run->res[v];
+        if (!run->selected[v] || !r->has_truth) continue;
+        run->any_truth = true;
+        const struct detect_counts *c = &r->counts;
+        all.frames += c->frames;
+        all.tp += c->tp;
+        all.fp += c->fp;
+        all.fn += c->fn;
+        all.tn += c->tn;
+        all.pred_segments += c->pred_segments;
+        all.true_segments += c->true_segments;
+        all.matched += c->matched;
+        all.iou_sum += c->iou_sum;
+        all.hits += c->hits;
+        memcpy(all_p + at, r->p, r->frames * sizeof(float));
+        memcpy(all_truth + at, r->truth, r->frames);
+        at += r->frames;
+    }
+    if (run->any_truth && detect_scores(&all, all_p, all_truth, at, &run->overall, err)) goto out;
+    rc = 0;
+out:
+    free(truth_of_label);
+    free(all_p);
+    free(all_truth);
+    if (rc) detect_run_free(run);
     return rc;
 }

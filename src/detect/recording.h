@@ -68,4 +68,25 @@ int detect_recording(struct infer *inf, const struct dataset *ds, size_t v,
                      const int8_t *truth_of_label, struct detect_result *r, struct error *err);
 void detect_result_free(struct detect_result *r);
 
+/* Detection over the recordings of a dataset: those of split `split` of splits_json (every
+ * recording when splits_json is NULL; split recordings missing from the data give one
+ * warning each), each through detect_recording, with per-recording scores and the scores
+ * pooled over all of them (frame decisions and segment matches summed, PR-AUC over every
+ * labelled frame). */
+struct detect_run {
+    size_t n_videos;             /* ds->n_videos */
+    bool *selected;              /* (n_videos) */
+    struct detect_result *res;   /* (n_videos), filled where selected */
+    struct detect_scores *sc;    /* (n_videos), where the recording has a groundtruth */
+    size_t recordings, frames, segments;
+    bool any_truth;
+    struct detect_scores overall;
+};
+struct warn_sink;
+int detect_run_dataset(struct infer *inf, const struct dataset *ds, const char *splits_json,
+                       int split, const struct detect_options *o, double fps,
+                       const bool *is_background, const struct warn_sink *warn,
+                       struct detect_run *run, struct error *err);
+void detect_run_free(struct detect_run *run);
+
 #endif
