@@ -3,7 +3,8 @@
 # build/), writes the synthetic demo dataset into demo/data with `signstgcn synth`, looks at
 # it with `signstgcn inspect`, writes its signer-disjoint splits with `signstgcn splits`,
 # trains a binary signing detector and a sign recogniser, runs the detector with
-# `signstgcn predict`, and prints their validation figures.
+# `signstgcn predict`, finds signing in the validation recordings with `signstgcn detect`
+# (and signs, with the recogniser), and prints their validation figures.
 #
 #   bash scripts/demo.sh                 # everything, as above
 #   bash scripts/demo.sh BIN [DEMO_DIR]  # use an already built binary (make demo does)
@@ -45,6 +46,15 @@ echo "== signstgcn train: sign recogniser (n, s1..s4) =="
 "$BIN" train "${COMMON[@]}" --epochs 3 --out "$DEMO/recogniser" | grep -v '^config: '
 echo "== signstgcn predict: the detector on the validation data =="
 "$BIN" predict --ckpt "$DEMO/detector/best.safetensors" --data "$DATA" --out "$DEMO/detector/predictions.csv"
+# Whole recordings: per-frame probability, segments, ELAN files and plots for the validation
+# recordings (signers never seen in training), scored against the groundtruth.
+echo "== signstgcn detect: signing per frame and as segments in the validation recordings =="
+"$BIN" detect --ckpt "$DEMO/detector/best.safetensors" --data "$DATA" \
+  --splits-json "$DATA/splits.json" --split val --out-dir "$DEMO/detect" --threads "$(nproc)"
+echo "== signstgcn detect: continuous recognition with the recogniser (rest class n) =="
+"$BIN" detect --ckpt "$DEMO/recogniser/best.safetensors" --data "$DATA" --background n \
+  --splits-json "$DATA/splits.json" --split val --out-dir "$DEMO/recognise" --threads "$(nproc)" \
+  | tail -n 2
 
 echo
 echo "validation figures (best epoch: by PR-AUC for the detector, by accuracy for the recogniser;"
@@ -56,3 +66,4 @@ best() { # run, column to maximise
 best detector 6
 best recogniser 5
 echo "runs in $DEMO/detector and $DEMO/recogniser (checkpoints, metrics.csv, training_curves.png)"
+echo "detection in $DEMO/detect and $DEMO/recognise (<recording>.frames.csv, .segments.csv, .eaf, .png, summary.json)"
