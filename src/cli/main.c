@@ -26,6 +26,7 @@ static const struct command commands[] = {
     {"embed", cmd_embed, "2-d picture (PCA or t-SNE) of the window embeddings"},
     {"variations", cmd_variations, "train the eight model variants and summarise them"},
     {"eval", cmd_eval, "metrics, confusion matrix, per-signer accuracy and signer probe of a checkpoint"},
+    {"convert", cmd_convert, "convert recordings between npz, .pose and OpenPose JSON"},
     {"version", cmd_version, "print the version"},
 };
 
