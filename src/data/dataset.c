@@ -401,13 +401,12 @@ static int settle_face(struct dataset *ds, struct error *err)
     for (size_t i = 1; i < ds->n_videos; i++) {
         const struct data_video *a = &ds->videos[0], *b = &ds->videos[i];
         if (b->skeleton == a->skeleton) continue;
-        error_set(err,
-                  "dataset: '%s' has the %s layout (%s) but '%s' has the %s layout (%s); all "
-                  "recordings of a dataset must share one",
-                  a->path, skeleton_name(a->skeleton), skeleton_info(a->skeleton)->description,
-                  b->path, skeleton_name(b->skeleton), skeleton_info(b->skeleton)->description);
-        return error_hint(err, "convert or move the recordings of the other skeleton into their "
-                               "own folder");
+        return error_set(err,
+                         "dataset: '%s' has the %s layout (%s) but '%s' has the %s layout (%s); "
+                         "all recordings of a dataset must share one",
+                         a->path, skeleton_name(a->skeleton),
+                         skeleton_info(a->skeleton)->description, b->path,
+                         skeleton_name(b->skeleton), skeleton_info(b->skeleton)->description);
     }
     const enum skeleton sk = ds->n_videos ? ds->videos[0].skeleton : SKELETON_MEDIAPIPE;
     size_t first = ds->n_videos;
