@@ -142,10 +142,10 @@ static void print_dataset(const struct dataset *ds, const int32_t *order, size_t
         printf("  labelled windows     %zu\n", labelled);
         printf("  unlabelled windows   %zu\n", ds->n_windows - labelled);
     }
-    printf("  skeleton             %s\n", skeleton_name(ds->layout.skeleton));
     printf("  joints J             %zu\n", ds->layout.joints);
     printf("  channels C           %zu\n", ds->layout.coords);
     printf("  landmark bytes       %zu\n", dataset_landmark_bytes(ds));
+    printf("  skeleton             %s\n", skeleton_name(ds->layout.skeleton));
     if (ds->has_groundtruth && labelled) {
         printf("  windows per label:\n");
         print_label_counts(ds, order, total_counts, "    ");
