@@ -199,6 +199,16 @@ static void test_dataset_loads_pose_and_openpose(void **state)
     assert_string_equal(ds.videos[1].id, "rec");
     assert_int_equal(ds.videos[1].format, LANDMARK_OPENPOSE);
     assert_int_equal(ds.videos[1].frames, 5);
+    /* normalised by BODY_25's shoulders 2 and 5: their midpoint at 0, their distance 1 */
+    {
+        const float *f0 = ds.videos[0].x; /* frame 0, C = 2 */
+        double mx = 0.5 * ((double)f0[2 * 2] + (double)f0[5 * 2]);
+        double my = 0.5 * ((double)f0[2 * 2 + 1] + (double)f0[5 * 2 + 1]);
+        double d = hypot((double)f0[2 * 2] - (double)f0[5 * 2],
+                         (double)f0[2 * 2 + 1] - (double)f0[5 * 2 + 1]);
+        assert_true(ds.videos[0].normalized);
+        assert_true(fabs(mx) < 1e-6 && fabs(my) < 1e-6 && fabs(d - 1.0) < 1e-5);
+    }
     dataset_free(&ds);
 
     /* inspect reports components, fps and frames */
