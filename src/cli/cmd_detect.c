@@ -2,7 +2,7 @@
  *
  *   signstgcn detect --ckpt FILE (--data DIR | --input FILE ...) --out-dir DIR
  *                    [--mode centred|causal] [--stride 1] [--on 0.5] [--off 0.4]
- *                    [--min-sign-ms 120] [--merge-gap-ms 120] [--fps 25]
+ *                    [--min-sign-ms 120] [--merge-gap-ms 120] [--fps F]
  *                    [--groundtruth FILE] [--splits-json FILE --split val|test|train]
  *                    [--background CLASS,...] [--media FILE|DIR [--media-ext mp4]]
  *                    [--batch 64] [--threads N]
@@ -52,7 +52,7 @@ static void print_help(void)
 {
     printf("usage: signstgcn detect --ckpt FILE (--data DIR | --input FILE ...) --out-dir DIR\n"
            "                        [--mode centred|causal] [--stride 1] [--on 0.5] [--off 0.4]\n"
-           "                        [--min-sign-ms 120] [--merge-gap-ms 120] [--fps 25]\n"
+           "                        [--min-sign-ms 120] [--merge-gap-ms 120] [--fps F]\n"
            "                        [--groundtruth FILE] [--splits-json FILE --split val]\n"
            "                        [--background CLASS,...] [--media FILE|DIR --media-ext mp4]\n"
            "                        [--batch 64] [--threads N]\n"
@@ -61,7 +61,8 @@ static void print_help(void)
            "Per-frame probability of signing in whole recordings (centred: mean of the windows\n"
            "containing the frame; causal: the window ending at it), segments by hysteresis\n"
            "(open at p >= --on, close below --off, join gaps <= --merge-gap-ms, drop segments\n"
-           "shorter than --min-sign-ms), and per recording <name>.frames.csv, .segments.csv,\n"
+           "shorter than --min-sign-ms; time from --fps, else the recording's own frame rate\n"
+           "(.pose), else 25), and per recording <name>.frames.csv, .segments.csv,\n"
            "an ELAN .eaf and a .png in --out-dir, with summary.json. With a groundtruth: frame\n"
            "accuracy, F1, PR-AUC, mean IoU of matched segments and segment F1 at IoU >= 0.5.\n"
            "--stream reads MediaPipe frames as JSON lines on stdin and answers each at once.\n");
@@ -438,7 +439,7 @@ int cmd_detect(int argc, char **argv)
     struct run r;
     memset(&r, 0, sizeof r);
     detect_options_default(&r.o);
-    r.fps = 25;
+    r.fps = 0; /* each recording's own frame rate, else 25 */
     r.media_ext = "mp4";
     const char *ckpt = NULL, *data = NULL, *gt = NULL, *splits = NULL, *background = NULL;
     const char *split_s = NULL;
@@ -561,6 +562,7 @@ int cmd_detect(int argc, char **argv)
     if (!r.is_background || detect_background(&r.inf, background, r.is_background, &err)) {
         rc = cli_fail(CMD, &err);
     } else if (stream) {
+        if (r.fps <= 0) r.fps = DETECT_DEFAULT_FPS;
         rc = run_stream(&r, strict);
     } else {
         rc = run_files(&r, data, inputs, n_inputs, gt, splits, split);

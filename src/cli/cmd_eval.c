@@ -285,10 +285,13 @@ static int frame_report(const struct eval_options *o, double fps, const char *ba
         dataset_load(&ds, o->data, &dc, true, warn, err) ||
         detect_run_dataset(&inf, &ds, o->splits_json, o->split, &dop, fps, bg, warn, &run, err))
         goto out;
+    char rate[64];
+    if (fps > 0) snprintf(rate, sizeof rate, "%g fps", fps);
+    else snprintf(rate, sizeof rate, "each recording's fps, else %g", DETECT_DEFAULT_FPS);
     printf("\nframes and segments (detect's defaults: %s windows at stride %zu, on %g, off %g, "
-           "min sign %g ms, merge gap %g ms, %g fps; groundtruth filled forward):\n",
+           "min sign %g ms, merge gap %g ms, %s; groundtruth filled forward):\n",
            detect_mode_name(dop.mode), dop.stride, dop.on, dop.off, dop.min_sign_ms,
-           dop.merge_gap_ms, fps);
+           dop.merge_gap_ms, rate);
     detect_report_table(&ds, &run);
     *out = detect_report_json(&inf, &dop, fps, bg, &ds, &run);
     rc = 0;
@@ -323,7 +326,7 @@ int cmd_eval(int argc, char **argv)
     const char *split = NULL, *out_dir = NULL, *json = NULL, *background = NULL;
     long batch = 64, threads = 0;
     bool frames = false;
-    double fps = 25;
+    double fps = 0;
     opterr = 0;
     optind = 1;
     int c;

@@ -26,8 +26,9 @@ static const char *const CMD = "inspect";
 static void print_help(void)
 {
     printf("usage: signstgcn inspect --data DIR [data flags]\n\n"
-           "Loads every DIR/*.npz as training would and prints, per file, its members, frames,\n"
-           "windows and windows per label, then the dataset's totals.\n\n"
+           "Loads every recording of DIR (.npz, .pose, OpenPose folders) as training would and\n"
+           "prints, per file, its members or components, frames (and fps), windows and windows\n"
+           "per label, then the dataset's totals.\n\n"
            "  --data DIR            the dataset folder (required)\n");
     data_opts_print_help(stdout);
 }
@@ -96,20 +97,36 @@ static void print_dataset(const struct dataset *ds, const int32_t *order, size_t
         }
         frames += v->frames;
         labelled += lab;
-        printf("%s.npz: %zu frames, %zu window%s", v->id, v->frames, v->n_windows,
-               v->n_windows == 1 ? "" : "s");
+        if (v->format == LANDMARK_NPZ)
+            printf("%s.npz: %zu frames, %zu window%s", v->id, v->frames, v->n_windows,
+                   v->n_windows == 1 ? "" : "s");
+        else
+            printf("%s%s: %s, %s, %zu frames, fps %g, %zu window%s", v->id,
+                   v->format == LANDMARK_POSE ? ".pose" : "/",
+                   v->format == LANDMARK_POSE ? "pose-format" : "OpenPose JSON",
+                   skeleton_name(v->skeleton), v->frames, v->fps, v->n_windows,
+                   v->n_windows == 1 ? "" : "s");
         if (ds->has_groundtruth)
             printf(" (%zu labelled, %zu unlabelled; %zu annotation%s)", lab, v->n_windows - lab,
                    v->n_annotations, v->n_annotations == 1 ? "" : "s");
         printf("%s\n", v->normalized ? "" : ", not normalised");
-        printf("    %-14s %-18s %s\n", "member", "shape", "dtype");
-        for (size_t k = 0; k < v->n_members; k++) {
-            const struct data_member_info *m = &v->members[k];
-            printf("    %-14s ", m->name);
-            if (m->ndim > 0 || m->ok) print_shape(m);
-            else printf("%-18s", "?");
-            printf(" %s%s\n", m->descr[0] ? m->descr : "?",
-                   m->fortran_order ? ", Fortran order" : "");
+        if (v->format != LANDMARK_NPZ) {
+            printf("    %-24s %-7s %s\n", "component", "points", "format");
+            for (size_t k = 0; k < v->n_members; k++) {
+                const struct data_member_info *m = &v->members[k];
+                printf("    %-24s %-7zu %s%s\n", m->name, m->shape[1], m->descr,
+                       m->ok ? "" : " (not used)");
+            }
+        } else {
+            printf("    %-14s %-18s %s\n", "member", "shape", "dtype");
+            for (size_t k = 0; k < v->n_members; k++) {
+                const struct data_member_info *m = &v->members[k];
+                printf("    %-14s ", m->name);
+                if (m->ndim > 0 || m->ok) print_shape(m);
+                else printf("%-18s", "?");
+                printf(" %s%s\n", m->descr[0] ? m->descr : "?",
+                       m->fortran_order ? ", Fortran order" : "");
+            }
         }
         if (lab) {
             printf("    windows per label:\n");
@@ -128,6 +145,7 @@ static void print_dataset(const struct dataset *ds, const int32_t *order, size_t
     printf("  joints J             %zu\n", ds->layout.joints);
     printf("  channels C           %zu\n", ds->layout.coords);
     printf("  landmark bytes       %zu\n", dataset_landmark_bytes(ds));
+    printf("  skeleton             %s\n", skeleton_name(ds->layout.skeleton));
     if (ds->has_groundtruth && labelled) {
         printf("  windows per label:\n");
         print_label_counts(ds, order, total_counts, "    ");

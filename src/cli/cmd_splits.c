@@ -130,7 +130,8 @@ int cmd_splits(int argc, char **argv)
 
     if (splits_list_videos(data, &ids, &n, &err) != 0) goto done;
     if (n == 0) {
-        error_set(&err, "splits: no .npz file in '%s'", data);
+        error_set(&err, "splits: no .npz file in '%s' (nor .pose file, nor OpenPose folder)",
+                  data);
         goto done;
     }
     if (groundtruth_find(data, gt_arg, true, &gt_path, &err) != 0) goto done;
@@ -147,11 +148,7 @@ int cmd_splits(int argc, char **argv)
     if (!v) goto done;
     size_t npos = 0, missing_signer = 0;
     for (size_t i = 0; i < n; i++) {
-        char *name = sg_malloc(strlen(ids[i]) + 5, 1, "path", &err);
-        if (!name) goto done;
-        snprintf(name, strlen(ids[i]) + 5, "%s.npz", ids[i]);
-        char *p = join_path(data, name, &err);
-        free(name);
+        char *p = splits_video_path(data, ids[i], &err);
         if (!p) goto done;
         int r = splits_video_frames(p, &v[i].frames, &err);
         free(p);

@@ -33,6 +33,7 @@ static const struct option shared[] = {
     {"signers", required_argument, NULL, DATA_OPT_SIGNERS},
     {"binary", no_argument, NULL, DATA_OPT_BINARY},
     {"signing-labels", required_argument, NULL, DATA_OPT_SIGNING_LABELS},
+    {"person", required_argument, NULL, DATA_OPT_PERSON},
 };
 #define N_SHARED (sizeof shared / sizeof shared[0])
 _Static_assert(N_SHARED == DATA_OPT_END - DATA_OPT_FIRST, "one table entry per option value");
@@ -123,6 +124,10 @@ int data_opts_handle(const char *cmd, int c, const char *arg, struct data_config
     case DATA_OPT_SIGNING_LABELS:
         return copy_text(cmd, "--signing-labels", arg, cfg->signing_labels,
                          sizeof cfg->signing_labels);
+    case DATA_OPT_PERSON:
+        if (!cli_parse_long(cmd, "--person", arg, 0, 65534, &v)) return -1;
+        cfg->person = (size_t)v;
+        return 1;
     default: return 0;
     }
 }
@@ -156,5 +161,6 @@ void data_opts_print_help(FILE *f)
             "  --signers FILE        real signer ids (default <data>/signers.txt)\n"
             "  --binary              signing / not_signing classes\n"
             "  --signing-labels L    labels that mean signing (" DATA_SIGNING_LABELS_DEFAULT
-            ")\n");
+            ")\n"
+            "  --person N            the person of a .pose file with several (0)\n");
 }

@@ -33,6 +33,7 @@ enum {
     DATA_OPT_SIGNERS,
     DATA_OPT_BINARY,
     DATA_OPT_SIGNING_LABELS,
+    DATA_OPT_PERSON,
     DATA_OPT_END /* first value free for a command's own long options */
 };
 

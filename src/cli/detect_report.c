@@ -75,7 +75,8 @@ cJSON *detect_report_json(const struct infer *inf, const struct detect_options *
     cJSON_AddStringToObject(summary, "mode", detect_mode_name(o->mode));
     cJSON_AddNumberToObject(summary, "stride", (double)o->stride);
     cJSON_AddNumberToObject(summary, "window", (double)inf->tc.data.window);
-    cJSON_AddNumberToObject(summary, "fps", fps);
+    if (fps > 0) cJSON_AddNumberToObject(summary, "fps", fps);
+    else cJSON_AddNullToObject(summary, "fps"); /* each recording's own (below) */
     cJSON_AddNumberToObject(summary, "on", o->on);
     cJSON_AddNumberToObject(summary, "off", o->off);
     cJSON_AddNumberToObject(summary, "min_sign_ms", o->min_sign_ms);
@@ -90,11 +91,12 @@ cJSON *detect_report_json(const struct infer *inf, const struct detect_options *
         cJSON *o2 = cJSON_CreateObject();
         cJSON_AddStringToObject(o2, "name", ds->videos[v].id);
         cJSON_AddNumberToObject(o2, "frames", (double)r->frames);
-        cJSON_AddNumberToObject(o2, "seconds", (double)r->frames / fps);
+        cJSON_AddNumberToObject(o2, "fps", r->fps);
+        cJSON_AddNumberToObject(o2, "seconds", (double)r->frames / r->fps);
         cJSON_AddNumberToObject(o2, "segments", (double)r->n_seg);
         double sig = 0;
         for (size_t i = 0; i < r->n_seg; i++) sig += (double)(r->seg[i].end - r->seg[i].start + 1);
-        cJSON_AddNumberToObject(o2, "signing_seconds", sig / fps);
+        cJSON_AddNumberToObject(o2, "signing_seconds", sig / r->fps);
         if (r->has_truth) cJSON_AddItemToObject(o2, "scores", detect_scores_json(&run->sc[v]));
         cJSON_AddItemToArray(recs, o2);
     }

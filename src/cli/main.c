@@ -27,6 +27,7 @@ static const struct command commands[] = {
     {"variations", cmd_variations, "train the eight model variants and summarise them"},
     {"eval", cmd_eval, "metrics, confusion matrix, per-signer accuracy and signer probe of a checkpoint"},
     {"detect", cmd_detect, "signing per frame and as segments (CSV, ELAN, PNG) in whole recordings; live from stdin"},
+    {"convert", cmd_convert, "convert recordings between npz, .pose and OpenPose JSON"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -38,6 +38,7 @@ struct data_config {
     char signing_labels[DATA_CONFIG_LABELS_MAX];
     char groundtruth[DATA_CONFIG_PATH_MAX]; /* --groundtruth; "" = <data>/groundtruth(.txt) */
     char signers[DATA_CONFIG_PATH_MAX];     /* --signers; "" = <data>/signers.txt */
+    size_t person;                     /* --person N: the person of a .pose file (0) */
 };
 
 #define DATA_SIGNING_LABELS_DEFAULT WINDOWS_DEFAULT_SIGNING_LABELS

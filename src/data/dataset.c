@@ -1,5 +1,12 @@
 /* dataset.c — landmark files to normalised per-video arrays and window views (SPEC §1.1–1.2).
  *
+ * A recording is an `.npz` file, a pose-format `.pose` file or a folder of OpenPose JSON
+ * frames; `.pose` and OpenPose are read whole by data/landmarks.c into the same per-part
+ * arrays (struct data_raw_video) that an npz's members fill, and from there every format
+ * takes the same path. All recordings of a dataset must share one skeleton (MediaPipe or
+ * OpenPose): the first recording in byte order sets it, and a recording with the other is an
+ * error naming both files and their layouts.
+ *
  * Per file, in parallel (OpenMP, one file per iteration, each thread owns the video it
  * writes): open the npz, check the headers of the members in use (the included parts and,
  * always, the file's pose: normalisation and the signer statistics use it even with
@@ -32,61 +39,92 @@
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-static int cmp_str(const void *a, const void *b)
+/* One recording found in a folder. */
+struct rec_name {
+    char *name;               /* the entry's name */
+    char *id;
+    enum landmark_format format;
+};
+
+static int cmp_rec(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    const struct rec_name *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (int)x->format - (int)y->format;
 }
 
-static void free_names(char **names, size_t n)
+static void free_recs(struct rec_name *r, size_t n)
 {
-    for (size_t i = 0; i < n; i++) free(names[i]);
-    free(names);
+    for (size_t i = 0; i < n; i++) {
+        free(r[i].name);
+        free(r[i].id);
+    }
+    free(r);
 }
 
-/* The *.npz entries of dir (regular files, or links to them), byte order. */
-static int list_npz(const char *dir, char ***out, size_t *n_out, struct error *err)
+/* The recordings of dir: *.npz and *.pose regular files (or links to them) and folders that
+ * hold OpenPose keypoint files, in byte order of their ids. Two recordings with one id (e.g.
+ * a.npz and a.pose) are an error. */
+static int list_recordings(const char *dir, struct rec_name **out, size_t *n_out,
+                           struct error *err)
 {
     *out = NULL;
     *n_out = 0;
     DIR *d = opendir(dir);
     if (!d)
         return error_set(err, "dataset: '%s': cannot open folder: %s", dir, strerror(errno));
-    char **names = NULL;
+    struct rec_name *recs = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
     int rc = 0;
     while ((e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
         size_t len = strlen(e->d_name);
-        if (len < 5 || strcmp(e->d_name + len - 4, ".npz") != 0) continue;
         size_t plen = strlen(dir) + len + 2;
         char *p = sg_malloc(plen, 1, "dataset: path", err);
         if (!p) { rc = -1; break; }
         snprintf(p, plen, "%s/%s", dir, e->d_name);
-        struct stat st;
-        bool regular = stat(p, &st) == 0 && S_ISREG(st.st_mode);
+        int f = landmark_format_of_path(p);
         free(p);
-        if (!regular) continue;
+        if (f < 0) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
-            if (sg_realloc((void **)&names, cap, sizeof *names, "dataset: file list", err)) {
+            if (sg_realloc((void **)&recs, cap, sizeof *recs, "dataset: file list", err)) {
                 rc = -1;
                 break;
             }
         }
-        if (!(names[n] = sg_strdup(e->d_name, err))) { rc = -1; break; }
+        recs[n].format = (enum landmark_format)f;
+        recs[n].id = NULL;
+        if (!(recs[n].name = sg_strdup(e->d_name, err)) ||
+            !(recs[n].id = landmark_id_of_path(e->d_name, recs[n].format, err))) {
+            free(recs[n].name);
+            rc = -1;
+            break;
+        }
         n++;
     }
     closedir(d);
     if (rc) {
-        free_names(names, n);
+        free_recs(recs, n);
         return -1;
     }
     if (n == 0) {
-        free(names);
-        return error_set(err, "dataset: '%s': no .npz files in the folder", dir);
+        free(recs);
+        error_set(err, "dataset: '%s': no .npz files in the folder (nor .pose files, nor "
+                       "folders of OpenPose <name>_<frame>_keypoints.json files)",
+                  dir);
+        return -1;
     }
-    qsort(names, n, sizeof *names, cmp_str);
-    *out = names;
+    qsort(recs, n, sizeof *recs, cmp_rec);
+    for (size_t i = 1; i < n; i++)
+        if (!strcmp(recs[i].id, recs[i - 1].id)) {
+            error_set(err, "dataset: '%s/%s' and '%s/%s' are both recording '%s'", dir,
+                      recs[i - 1].name, dir, recs[i].name, recs[i].id);
+            free_recs(recs, n);
+            return error_hint(err, "keep one of them in the folder");
+        }
+    *out = recs;
     *n_out = n;
     return 0;
 }
@@ -121,12 +159,89 @@ static int copy_members(struct data_video *v, const struct npz *z, struct error 
     return 0;
 }
 
+/* Allocates the video's arrays and builds it from checked raw parts. */
+static int build_video(const struct data_config *cfg, struct data_video *v,
+                       const struct data_layout *lay, const struct data_raw_video *raw,
+                       struct error *err)
+{
+    size_t n_x, n_s;
+    if (!size_mul(raw->frames, lay->joints, &n_x) || !size_mul(n_x, cfg->coords, &n_x) ||
+        !size_mul(raw->frames, data_frame_stats_size(cfg->coords), &n_s))
+        return error_set(err, "dataset: '%s': %zu frames x %zu joints is too large", v->path,
+                         raw->frames, lay->joints);
+    v->frames = raw->frames;
+    if (!(v->x = sg_malloc(n_x, sizeof *v->x, "dataset: landmarks", err)) ||
+        !(v->frame_stats = sg_malloc(n_s, sizeof *v->frame_stats, "dataset: statistics", err)))
+        return error_prefix(err, "dataset: '%s'", v->path);
+    data_video_build(cfg, lay, raw, v->x, v->frame_stats, v->stat_ref, &v->normalized);
+    return 0;
+}
+
+/* Layout of one video: its skeleton, and its face size when --face-points all takes it. */
+static void video_layout(const struct data_config *cfg, const struct data_video *v,
+                         struct data_layout *lay)
+{
+    data_layout_init_skeleton(lay, cfg, v->skeleton,
+                              (cfg->face_points == FACE_POINTS_ALL &&
+                               skeleton_face_count_ok(v->skeleton, v->face_in_file))
+                                  ? v->face_in_file
+                                  : 0);
+}
+
+/* A .pose file or an OpenPose folder: read whole (data/landmarks.c), then as an npz. */
+static int load_video_landmarks(const struct data_config *cfg, struct data_video *v,
+                                struct error *err)
+{
+    struct landmarks lm;
+    struct landmark_read_opts o = {cfg->person, 0, 0};
+    if (landmarks_read(&lm, v->path, &o, err)) return -1;
+    int rc = -1;
+    v->members = sg_calloc(lm.n_components, sizeof *v->members, "dataset: member list", err);
+    if (!v->members) goto out;
+    v->n_members = lm.n_components;
+    for (size_t i = 0; i < lm.n_components; i++) {
+        const struct landmark_component *c = &lm.components[i];
+        struct data_member_info *d = &v->members[i];
+        if (!(d->name = sg_strdup(c->name, err))) goto out;
+        snprintf(d->descr, sizeof d->descr, "%s", c->format);
+        d->ok = c->used;
+        d->ndim = 3;
+        d->shape[0] = lm.frames;
+        d->shape[1] = c->points;
+        d->shape[2] = strlen(c->format);
+    }
+    if (lm.frames > UINT32_MAX) {
+        error_set(err, "dataset: '%s': %zu frames (at most %u)", v->path, lm.frames,
+                  (unsigned)UINT32_MAX);
+        goto out;
+    }
+    landmarks_normalize(&lm);
+    v->skeleton = lm.skeleton;
+    v->fps = lm.fps;
+    struct data_raw_video raw;
+    landmarks_raw(&lm, &raw);
+    v->has_pose = raw.part[DATA_PART_POSE].data != NULL;
+    v->face_in_file = raw.part[DATA_PART_FACE].data ? raw.part[DATA_PART_FACE].joints : 0;
+    /* parts neither included nor the pose are not used (as an npz's members) */
+    for (int p = 0; p < DATA_PART_COUNT; p++)
+        if (!(data_part_included(cfg, (enum data_part)p) || p == DATA_PART_POSE))
+            raw.part[p].data = NULL;
+    struct data_layout lay;
+    video_layout(cfg, v, &lay);
+    if (data_raw_check(cfg, &lay, &raw, v->path, err)) goto out;
+    rc = build_video(cfg, v, &lay, &raw, err);
+out:
+    landmarks_free(&lm);
+    return rc;
+}
+
 /* Opens, checks and builds one video. With --face-points all and --include-face, a file
  * without a face is built with no face joints and expanded once the dataset's face count is
  * known (expand_face). */
 static int load_video(const struct data_config *cfg, struct data_video *v, struct scratch *sc,
                       struct error *err)
 {
+    if (v->format != LANDMARK_NPZ) return load_video_landmarks(cfg, v, err);
     struct npz z;
     if (npz_open(&z, v->path, err)) return -1;
     int rc = -1;
@@ -142,6 +257,17 @@ static int load_video(const struct data_config *cfg, struct data_video *v, struc
         error_set(err, "dataset: '%s': none of the members pose, left_hand, right_hand, face",
                   v->path);
         goto out;
+    }
+
+    /* The skeleton, from the pose's and the face's sizes. */
+    {
+        size_t sizes[2] = {0, 0};
+        int which[2] = {DATA_PART_POSE, DATA_PART_FACE};
+        for (int k = 0; k < 2; k++) {
+            const struct npz_member *m = idx[which[k]] >= 0 ? &z.members[idx[which[k]]] : NULL;
+            if (m && m->ok && m->ndim == 3) sizes[k] = m->shape[1];
+        }
+        if (landmarks_skeleton_of(sizes[0], sizes[1], v->path, &v->skeleton, err)) goto out;
     }
 
     /* Headers of the members in use: ndim 3, frames agree. */
@@ -187,10 +313,7 @@ static int load_video(const struct data_config *cfg, struct data_video *v, struc
     v->has_pose = idx[DATA_PART_POSE] >= 0;
     v->face_in_file = idx[DATA_PART_FACE] >= 0 ? raw.part[DATA_PART_FACE].joints : 0;
     struct data_layout lay;
-    data_layout_init(&lay, cfg,
-                     (cfg->face_points == FACE_POINTS_ALL && data_face_count_ok(v->face_in_file))
-                         ? v->face_in_file
-                         : 0);
+    video_layout(cfg, v, &lay);
     bool any_used = false;
     for (int p = 0; p < DATA_PART_COUNT; p++) any_used |= idx[p] >= 0;
     if (!any_used) {
@@ -227,21 +350,7 @@ static int load_video(const struct data_config *cfg, struct data_video *v, struc
         raw.part[p].data = sc->buf[p];
     }
 
-    size_t n_x, n_s;
-    if (!size_mul(raw.frames, lay.joints, &n_x) || !size_mul(n_x, cfg->coords, &n_x) ||
-        !size_mul(raw.frames, data_frame_stats_size(cfg->coords), &n_s)) {
-        error_set(err, "dataset: '%s': %zu frames x %zu joints is too large", v->path,
-                  raw.frames, lay.joints);
-        goto out;
-    }
-    v->frames = raw.frames;
-    if (!(v->x = sg_malloc(n_x, sizeof *v->x, "dataset: landmarks", err)) ||
-        !(v->frame_stats = sg_malloc(n_s, sizeof *v->frame_stats, "dataset: statistics", err))) {
-        error_prefix(err, "dataset: '%s'", v->path);
-        goto out;
-    }
-    data_video_build(cfg, &lay, &raw, v->x, v->frame_stats, v->stat_ref, &v->normalized);
-    rc = 0;
+    rc = build_video(cfg, v, &lay, &raw, err);
 out:
     npz_close(&z);
     return rc;
@@ -284,10 +393,22 @@ void dataset_free(struct dataset *ds)
     memset(ds, 0, sizeof *ds);
 }
 
-/* Face point count across files (--face-points all): every file with a face agrees. */
+/* One skeleton across files, then the face point count (--face-points all): every file with
+ * a face agrees. */
 static int settle_face(struct dataset *ds, struct error *err)
 {
     const struct data_config *cfg = &ds->cfg;
+    for (size_t i = 1; i < ds->n_videos; i++) {
+        const struct data_video *a = &ds->videos[0], *b = &ds->videos[i];
+        if (b->skeleton == a->skeleton) continue;
+        return error_set(err,
+                         "dataset: '%s' has the %s layout (%s) but '%s' has the %s layout (%s); "
+                         "all recordings of a dataset must share one",
+                         a->path, skeleton_name(a->skeleton),
+                         skeleton_info(a->skeleton)->description, b->path,
+                         skeleton_name(b->skeleton), skeleton_info(b->skeleton)->description);
+    }
+    const enum skeleton sk = ds->n_videos ? ds->videos[0].skeleton : SKELETON_MEDIAPIPE;
     size_t first = ds->n_videos;
     for (size_t i = 0; i < ds->n_videos; i++) {
         const struct data_video *v = &ds->videos[i];
@@ -308,7 +429,7 @@ static int settle_face(struct dataset *ds, struct error *err)
         return error_set(err, "dataset: '%s': --include-face but no file has a face member",
                          ds->dir);
     size_t F = first < ds->n_videos ? ds->videos[first].face_in_file : 0;
-    data_layout_init(&ds->layout, cfg, F);
+    data_layout_init_skeleton(&ds->layout, cfg, sk, F);
     if (cfg->include_face && cfg->face_points == FACE_POINTS_ALL)
         for (size_t i = 0; i < ds->n_videos; i++)
             if (!ds->videos[i].face_in_file && expand_face(&ds->videos[i], &ds->layout, err))
@@ -346,8 +467,8 @@ static int attach_labels(struct dataset *ds, bool required, const struct warn_si
     for (size_t i = 0; i < groundtruth_num_videos(&ds->gt); i++) {
         const char *id = groundtruth_video_id(&ds->gt, i);
         if (!bsearch(&id, ids, ds->n_videos, sizeof *ids, cmp_id_ptr))
-            warn_emit(warn, "%s: video '%s' has no '%s/%s.npz'", ds->groundtruth_path, id,
-                      ds->dir, id);
+            warn_emit(warn, "%s: video '%s' has no '%s/%s.npz' (nor .pose, nor OpenPose folder)",
+                      ds->groundtruth_path, id, ds->dir, id);
     }
     free(ids);
     return 0;
@@ -436,38 +557,38 @@ int dataset_load(struct dataset *ds, const char *dir, const struct data_config *
     ds->cfg = *cfg;
     CHECK(cfg->coords >= 1 && cfg->coords <= DATA_COORDS_MAX && cfg->window >= 1 &&
           cfg->stride >= 1);
-    char **names;
+    struct rec_name *recs;
     size_t n;
     if (!cfg->include_pose && !cfg->include_hands && !cfg->include_face)
         return error_set(err, "dataset: no part included (--no-include-pose without "
                               "--include-hands or --include-face)");
     if (!(ds->dir = sg_strdup(dir, err))) return -1;
-    if (list_npz(dir, &names, &n, err)) goto fail;
+    if (list_recordings(dir, &recs, &n, err)) goto fail;
     if (n > UINT32_MAX) {
-        free_names(names, n);
+        free_recs(recs, n);
         error_set(err, "dataset: '%s': %zu files (at most %u)", dir, n, (unsigned)UINT32_MAX);
         goto fail;
     }
     ds->videos = sg_calloc(n, sizeof *ds->videos, "dataset: videos", err);
     if (!ds->videos) {
-        free_names(names, n);
+        free_recs(recs, n);
         goto fail;
     }
     ds->n_videos = n;
     for (size_t i = 0; i < n; i++) {
         struct data_video *v = &ds->videos[i];
-        size_t len = strlen(names[i]), plen = strlen(dir) + len + 2;
+        size_t plen = strlen(dir) + strlen(recs[i].name) + 2;
         v->path = sg_malloc(plen, 1, "dataset: path", err);
-        v->id = names[i]; /* the name, cut before ".npz" below */
-        names[i] = NULL;
+        v->id = recs[i].id;
+        recs[i].id = NULL;
+        v->format = recs[i].format;
         if (!v->path) {
-            free_names(names, n);
+            free_recs(recs, n);
             goto fail;
         }
-        snprintf(v->path, plen, "%s/%s", dir, v->id);
-        v->id[len - 4] = '\0';
+        snprintf(v->path, plen, "%s/%s", dir, recs[i].name);
     }
-    free_names(names, n);
+    free_recs(recs, n);
     if (load_videos(ds, n, cfg, require_groundtruth, warn, err)) goto fail;
     return 0;
 fail:
@@ -498,15 +619,18 @@ int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
     ds->n_videos = n;
     for (size_t i = 0; i < n; i++) {
         struct data_video *v = &ds->videos[i];
-        const char *base = strrchr(paths[i], '/');
-        base = base ? base + 1 : paths[i];
-        size_t len = strlen(base);
-        if (len < 5 || strcmp(base + len - 4, ".npz")) {
-            error_set(err, "dataset: '%s' is not an .npz file name", paths[i]);
+        int f = landmark_format_of_path(paths[i]);
+        if (f < 0) {
+            error_set(err,
+                      "dataset: '%s' is not a recording (expected a .npz or .pose file, or a "
+                      "folder of OpenPose <name>_<frame>_keypoints.json files)",
+                      paths[i]);
             goto fail;
         }
-        if (!(v->path = sg_strdup(paths[i], err)) || !(v->id = sg_strdup(base, err))) goto fail;
-        v->id[len - 4] = '\0';
+        v->format = (enum landmark_format)f;
+        if (!(v->path = sg_strdup(paths[i], err)) ||
+            !(v->id = landmark_id_of_path(paths[i], v->format, err)))
+            goto fail;
         for (size_t k = 0; k < i; k++)
             if (!strcmp(ds->videos[k].id, v->id)) {
                 error_set(err, "dataset: '%s' and '%s' have the same video id '%s'",

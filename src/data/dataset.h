@@ -1,6 +1,8 @@
 /* dataset.h — a folder of landmark files loaded for training and inference (SPEC §1.1–1.2).
  *
- * dataset_load() lists the .npz files of a folder (byte order, not recursive), reads from
+ * dataset_load() lists the recordings of a folder — `.npz` files, pose-format `.pose` files
+ * and folders of OpenPose JSON frames (data/landmarks.h), byte order of their ids, not
+ * recursive — and reads from
  * each file only the members it needs, and keeps per video: the frames × J × C float32
  * landmarks (assembled, normalised, absent joints zeroed), per-frame label ids (with a
  * groundtruth) and per-frame sums for the signer statistics. Windows are views (video, start, label): a batch is
@@ -18,6 +20,7 @@
 #include <stdint.h>
 
 #include "data/config.h"
+#include "data/landmarks.h"
 #include "data/video.h"
 #include "io/groundtruth.h"
 #include "io/npz.h"
@@ -25,7 +28,9 @@
 struct error;
 struct warn_sink;
 
-/* One npz member as listed in the file (for inspect). */
+/* One npz member, .pose component or OpenPose keypoint array as listed in the file (for
+ * inspect; for .pose the descr is the point format and the shape (frames, points, format
+ * length)). */
 struct data_member_info {
     char *name;
     char descr[16];
@@ -36,8 +41,11 @@ struct data_member_info {
 };
 
 struct data_video {
-    char *id;                 /* file name without ".npz" */
+    char *id;                 /* file name without ".npz"/".pose", or the OpenPose folder's */
     char *path;
+    enum landmark_format format;
+    enum skeleton skeleton;   /* from the file's parts (all videos of a dataset agree) */
+    double fps;               /* the file's frame rate (.pose); 0 when unknown */
     size_t frames;            /* T */
     float *x;                 /* T × J × C */
     double *frame_stats;      /* T × data_frame_stats_size(C) */
@@ -46,7 +54,7 @@ struct data_video {
     size_t n_annotations;     /* groundtruth annotations at frames < T */
     bool normalized;
     bool has_pose;            /* the file has a pose member (normalisation, statistics) */
-    size_t face_in_file;      /* its points (468|478), 0 without */
+    size_t face_in_file;      /* its points (468|478, OpenPose 70), 0 without */
     size_t n_members;
     struct data_member_info *members;
     size_t first_window;      /* index of the video's first window in dataset.windows */
@@ -80,8 +88,8 @@ struct dataset {
  * result does not depend on the thread count. On failure ds is left empty. */
 int dataset_load(struct dataset *ds, const char *dir, const struct data_config *cfg,
                  bool require_groundtruth, const struct warn_sink *warn, struct error *err);
-/* Loads the given .npz files (video ids from their names, in the order given; two files with
- * one id are an error). The groundtruth is cfg->groundtruth if set, else the first file's
+/* Loads the given recordings (.npz, .pose, OpenPose folders; video ids from their names, in
+ * the order given; two with one id are an error). The groundtruth is cfg->groundtruth if set, else the first file's
  * folder's groundtruth(.txt) when it exists; windows stay unlabelled without one. */
 int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
                        const struct data_config *cfg, const struct warn_sink *warn,

@@ -54,14 +54,19 @@ int splits_check_ratios(const double ratios[SPLIT_COUNT], struct error *err);
 int splits_assign(struct split_video *v, size_t n, const double ratios[SPLIT_COUNT],
                   uint64_t seed, struct error *err);
 
-/* ---- the dataset side: npz files and their frame counts ---------------------------------- */
+/* ---- the dataset side: recordings and their frame counts --------------------------------- */
 
-/* The `<id>.npz` files directly in `dir` (not recursive), ids in byte order. */
+/* The recordings directly in `dir` (not recursive): `<id>.npz`, `<id>.pose` and OpenPose
+ * folders `<id>/`, ids in byte order (an id held twice is listed once). */
 int splits_list_videos(const char *dir, char ***ids, size_t *n, struct error *err);
 void splits_free_ids(char **ids, size_t n);
-/* T of a landmark file: the common first dimension of whichever of pose, left_hand,
- * right_hand, face it has; a disagreement is an error naming both lengths, as is a file with
- * none of them or T = 0. */
+/* The path of recording `id` in `dir`: `<id>.npz`, else `<id>.pose`, else the folder `<id>`
+ * (malloc'ed; `<id>.npz` when none exists, so the reader's message names it). */
+char *splits_video_path(const char *dir, const char *id, struct error *err);
+/* T of a recording: for an npz the common first dimension of whichever of pose, left_hand,
+ * right_hand, face it has (only the headers are read); a disagreement is an error naming both
+ * lengths, as is a file with none of them or T = 0. A .pose file or an OpenPose folder is
+ * read (data/landmarks.h) and its frames counted. */
 int splits_video_frames(const char *npz_path, size_t *T, struct error *err);
 
 /* ---- the JSON file ----------------------------------------------------------------------- */

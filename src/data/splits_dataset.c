@@ -1,5 +1,6 @@
-/* splits_dataset.c — what `splits` needs from a dataset folder: the video ids (the `.npz`
- * files directly in the folder, byte order) and each video's frame count T.
+/* splits_dataset.c — what `splits` needs from a dataset folder: the video ids (the `.npz` and
+ * `.pose` files and OpenPose folders directly in the folder, byte order) and each video's
+ * frame count T.
  *
  * T here is the common first dimension of whichever of pose, left_hand, right_hand and face
  * the file has — splits do not depend on --include-* (there are none among its flags), so all
@@ -8,11 +9,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "data/landmarks.h"
 #include "data/splits.h"
 #include "io/npz.h"
 
@@ -38,20 +41,41 @@ int splits_list_videos(const char *dir, char ***ids, size_t *n, struct error *er
     struct dirent *e;
     while ((e = readdir(d))) {
         size_t len = strlen(e->d_name);
-        if (len <= 4 || strcmp(e->d_name + len - 4, ".npz") != 0) continue;
+        int f;
+        if (len > 4 && strcmp(e->d_name + len - 4, ".npz") == 0) {
+            f = LANDMARK_NPZ;
+        } else if (len > 5 && strcmp(e->d_name + len - 5, ".pose") == 0) {
+            f = LANDMARK_POSE;
+        } else {
+            if (e->d_name[0] == '.') continue;
+            size_t plen = strlen(dir) + len + 2;
+            char *p = sg_malloc(plen, 1, "video path", err);
+            if (!p) goto fail;
+            snprintf(p, plen, "%s/%s", dir, e->d_name);
+            f = landmark_format_of_path(p);
+            free(p);
+            if (f != LANDMARK_OPENPOSE) continue;
+        }
         if (cnt == cap) {
             size_t nc = cap ? cap * 2 : 64;
             if (sg_realloc((void **)&v, nc, sizeof *v, "video list", err) != 0) goto fail;
             cap = nc;
         }
-        v[cnt] = sg_malloc(len - 3, 1, "video id", err);
+        v[cnt] = landmark_id_of_path(e->d_name, (enum landmark_format)f, err);
         if (!v[cnt]) goto fail;
-        memcpy(v[cnt], e->d_name, len - 4);
-        v[cnt][len - 4] = '\0';
         cnt++;
     }
     closedir(d);
     if (cnt > 1) qsort(v, cnt, sizeof *v, cmp_str); /* v is NULL for an empty folder */
+    size_t w = 0; /* one id held by two recordings is listed once (the loader reports it) */
+    for (size_t i = 0; i < cnt; i++) {
+        if (w > 0 && strcmp(v[w - 1], v[i]) == 0) {
+            free(v[i]);
+            continue;
+        }
+        v[w++] = v[i];
+    }
+    cnt = w;
     *ids = v;
     *n = cnt;
     return 0;
@@ -61,9 +85,32 @@ fail:
     return -1;
 }
 
+char *splits_video_path(const char *dir, const char *id, struct error *err)
+{
+    static const char *const suffixes[] = {".npz", ".pose", ""};
+    size_t plen = strlen(dir) + strlen(id) + 7;
+    char *p = sg_malloc(plen, 1, "video path", err);
+    if (!p) return NULL;
+    for (size_t k = 0; k < 3; k++) {
+        snprintf(p, plen, "%s/%s%s", dir, id, suffixes[k]);
+        if (landmark_format_of_path(p) >= 0) return p;
+    }
+    snprintf(p, plen, "%s/%s.npz", dir, id);
+    return p;
+}
+
 int splits_video_frames(const char *npz_path, size_t *T, struct error *err)
 {
     static const char *const parts[] = {"pose", "left_hand", "right_hand", "face"};
+    int f = landmark_format_of_path(npz_path);
+    if (f == LANDMARK_POSE || f == LANDMARK_OPENPOSE) {
+        struct landmarks lm;
+        if (landmarks_read(&lm, npz_path, NULL, err)) return -1;
+        *T = lm.frames;
+        landmarks_free(&lm);
+        if (*T == 0) return error_set(err, "dataset: '%s' has 0 frames", npz_path);
+        return 0;
+    }
     struct npz z;
     if (npz_open(&z, npz_path, err) != 0) return -1;
     const char *first = NULL;

@@ -7,7 +7,8 @@
  *                   in a kept channel, or all kept channels exactly 0 with --zero-is-missing)
  *                   or belongs to a part the file lacks is all zeros; a detected joint has
  *                   channels 0..min(C,3)-1 shoulder-normalised, (v - m)/d, with m and d taken
- *                   from the nearest frame that has shoulders (ties: the earlier frame);
+ *                   from the nearest frame that has shoulders (ties: the earlier frame; the
+ *                   shoulders are pose 11, 12 for MediaPipe, 2, 5 for OpenPose's BODY_25);
  *                   channel 3 (visibility) is copied.
  *   frame_stats[t]  count, Σ(v - ref_c), Σ(v - ref_c)² of the raw kept channels over the
  *                   frame's present pose joints (the included joints when the file has no
@@ -50,7 +51,15 @@ bool data_part_included(const struct data_config *cfg, enum data_part p)
 void data_layout_init(struct data_layout *lay, const struct data_config *cfg,
                       size_t face_in_file)
 {
+    data_layout_init_skeleton(lay, cfg, SKELETON_MEDIAPIPE, face_in_file);
+}
+
+void data_layout_init_skeleton(struct data_layout *lay, const struct data_config *cfg,
+                               enum skeleton skeleton, size_t face_in_file)
+{
     memset(lay, 0, sizeof *lay);
+    const struct skeleton_info *sk = skeleton_info(skeleton);
+    lay->skeleton = skeleton;
     lay->coords = cfg->coords;
     lay->face_in_file = face_in_file;
     size_t off = 0;
@@ -59,14 +68,14 @@ void data_layout_init(struct data_layout *lay, const struct data_config *cfg,
         if (!data_part_included(cfg, (enum data_part)p)) continue;
         size_t n;
         if (p == DATA_PART_POSE) {
-            n = DATA_POSE_JOINTS;
+            n = sk->pose_points;
         } else if (p != DATA_PART_FACE) {
-            n = DATA_HAND_JOINTS;
+            n = sk->hand_points;
         } else if (cfg->face_points == FACE_POINTS_ALL) {
             n = face_in_file;
         } else {
             const int *idx;
-            n = topology_face_subset(cfg->face_points, &idx);
+            n = skeleton_face_subset(skeleton, cfg->face_points, &idx);
             lay->face_index = idx;
         }
         lay->part_joints[p] = n;
@@ -77,9 +86,10 @@ void data_layout_init(struct data_layout *lay, const struct data_config *cfg,
 
 /* ---- one video ------------------------------------------------------------------------ */
 
-static size_t part_expected_joints(int p)
+static size_t part_expected_joints(const struct data_layout *lay, int p)
 {
-    return p == DATA_PART_POSE ? DATA_POSE_JOINTS : DATA_HAND_JOINTS;
+    const struct skeleton_info *sk = skeleton_info(lay->skeleton);
+    return p == DATA_PART_POSE ? sk->pose_points : sk->hand_points;
 }
 
 int data_raw_check(const struct data_config *cfg, const struct data_layout *lay,
@@ -94,19 +104,19 @@ int data_raw_check(const struct data_config *cfg, const struct data_layout *lay,
         if (!used) continue;
         any_used = true;
         if (p == DATA_PART_FACE) {
-            if (!data_face_count_ok(rp->joints))
+            if (!skeleton_face_count_ok(lay->skeleton, rp->joints))
                 return error_set(err,
-                                 "dataset: '%s': part 'face' has %zu points (expected 468 or "
-                                 "478)",
-                                 label, rp->joints);
+                                 "dataset: '%s': part 'face' has %zu points (expected %s)",
+                                 label, rp->joints,
+                                 lay->skeleton == SKELETON_OPENPOSE ? "70" : "468 or 478");
             if (!lay->face_index && lay->part_joints[p] != rp->joints)
                 return error_set(err,
                                  "dataset: '%s': part 'face' has %zu points but the dataset's "
                                  "files have %zu",
                                  label, rp->joints, lay->part_joints[p]);
-        } else if (rp->joints != part_expected_joints(p)) {
+        } else if (rp->joints != part_expected_joints(lay, p)) {
             return error_set(err, "dataset: '%s': part '%s' has %zu joints (expected %zu)",
-                             label, part_names[p], rp->joints, part_expected_joints(p));
+                             label, part_names[p], rp->joints, part_expected_joints(lay, p));
         }
         if (rp->channels < 2)
             return error_set(err,
@@ -146,17 +156,17 @@ static bool joint_present(const float *v, size_t C, bool zero_is_missing)
 }
 
 struct shoulder {
-    double m[3]; /* midpoint of pose joints 11 and 12 (x, y, z) */
+    double m[3]; /* midpoint of the shoulders (MediaPipe 11, 12; OpenPose 2, 5) (x, y, z) */
     double d;    /* their x,y distance */
     double inv_d; /* 1/d */
 };
 
-/* Whether frame t has shoulders: pose 11 and 12 present and d > 0; fills *s. */
-static bool frame_shoulders(const struct data_raw_part *pose, size_t t, size_t C,
-                            bool zero_is_missing, struct shoulder *s)
+/* Whether frame t has shoulders: both shoulder joints `sj` present and d > 0; fills *s. */
+static bool frame_shoulders(const struct data_raw_part *pose, const int *sj, size_t t,
+                            size_t C, bool zero_is_missing, struct shoulder *s)
 {
-    const float *a = pose->data + (t * pose->joints + 11) * pose->channels;
-    const float *b = pose->data + (t * pose->joints + 12) * pose->channels;
+    const float *a = pose->data + (t * pose->joints + (size_t)sj[0]) * pose->channels;
+    const float *b = pose->data + (t * pose->joints + (size_t)sj[1]) * pose->channels;
     if (!joint_present(a, C, zero_is_missing) || !joint_present(b, C, zero_is_missing))
         return false;
     double dx = (double)a[0] - (double)b[0], dy = (double)a[1] - (double)b[1];
@@ -231,6 +241,7 @@ void data_video_build(const struct data_config *cfg, const struct data_layout *l
     const size_t T = raw->frames, J = lay->joints, C = lay->coords;
     const bool zim = cfg->zero_is_missing;
     const struct data_raw_part *pose = &raw->part[DATA_PART_POSE];
+    const int *sj = skeleton_info(lay->skeleton)->shoulders;
 
     /* Does any frame have shoulders? */
     bool norm = false;
@@ -238,7 +249,7 @@ void data_video_build(const struct data_config *cfg, const struct data_layout *l
     size_t next = T; /* first frame >= t with shoulders (T: none) */
     if (cfg->normalize == DATA_NORMALIZE_SHOULDERS && pose->data) {
         for (next = 0; next < T; next++)
-            if (frame_shoulders(pose, next, C, zim, &sh)) break;
+            if (frame_shoulders(pose, sj, next, C, zim, &sh)) break;
         norm = next < T;
     }
     *normalized = cfg->normalize == DATA_NORMALIZE_NONE || norm;
@@ -248,14 +259,14 @@ void data_video_build(const struct data_config *cfg, const struct data_layout *l
         if (norm) {
             if (next < t) { /* advance to the first shoulder frame >= t */
                 for (next = t; next < T; next++)
-                    if (frame_shoulders(pose, next, C, zim, &sh)) break;
+                    if (frame_shoulders(pose, sj, next, C, zim, &sh)) break;
             }
             if (next == t) prev = t;
             size_t use;
             if (prev == T) use = next;
             else if (next == T) use = prev;
             else use = (t - prev <= next - t) ? prev : next; /* ties: the earlier */
-            bool ok = frame_shoulders(pose, use, C, zim, &sh);
+            bool ok = frame_shoulders(pose, sj, use, C, zim, &sh);
             CHECK(ok);
         }
         for (int p = 0; p < DATA_PART_COUNT; p++) {

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "data/config.h"
+#include "graph/topology.h"
 
 struct error;
 
@@ -33,23 +34,29 @@ static inline bool data_face_count_ok(size_t n)
 #define DATA_POSE_JOINTS 33
 #define DATA_HAND_JOINTS 21
 
-/* Where each included part sits in the J joints (order pose, left_hand, right_hand, face). */
+/* Where each included part sits in the J joints (order pose, left_hand, right_hand, face).
+ * The skeleton (MediaPipe or OpenPose, from the files) decides the parts' sizes, the shoulder
+ * joints of the normalisation and the graph. */
 struct data_layout {
+    enum skeleton skeleton;
     size_t coords;                         /* C */
     size_t joints;                         /* J */
-    size_t face_in_file;                   /* F of the face member read (468|478); 0: none */
+    size_t face_in_file;                   /* F of the face member read (468|478, OpenPose 70);
+                                              0: none */
     size_t part_offset[DATA_PART_COUNT];   /* first joint of the part */
     size_t part_joints[DATA_PART_COUNT];   /* joints of the part; 0 when not included */
     const int *face_index;                 /* subset: MediaPipe index of face joint k; NULL:
                                               all points in file order */
 };
 /* Layout for cfg when the face member has `face_in_file` points (0 when unknown: with
- * --face-points all the face then takes no joints). */
+ * --face-points all the face then takes no joints): MediaPipe's, or the given skeleton's. */
 void data_layout_init(struct data_layout *lay, const struct data_config *cfg,
                       size_t face_in_file);
+void data_layout_init_skeleton(struct data_layout *lay, const struct data_config *cfg,
+                               enum skeleton skeleton, size_t face_in_file);
 
 /* One video's parts as read: frames × joints × channels float32 in C order; data == NULL
- * when the file has no such member. */
+ * when the file has no such member. Every reader (npz, .pose, OpenPose JSON) fills these. */
 struct data_raw_part {
     const float *data;
     size_t joints;

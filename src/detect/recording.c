@@ -236,7 +236,8 @@ int detect_run_dataset(struct infer *inf, const struct dataset *ds, const char *
     for (size_t v = 0; v < ds->n_videos; v++) {
         if (!run->selected[v]) continue;
         struct detect_result *r = &run->res[v];
-        if (detect_recording(inf, ds, v, o, fps, is_background, truth_of_label, r, err)) goto out;
+        double f = fps > 0 ? fps : ds->videos[v].fps > 0 ? ds->videos[v].fps : DETECT_DEFAULT_FPS;
+        if (detect_recording(inf, ds, v, o, f, is_background, truth_of_label, r, err)) goto out;
         if (r->has_truth && detect_scores(&r->counts, r->p, r->truth, r->frames, &run->sc[v], err))
             goto out;
         run->recordings++;

@@ -22,6 +22,9 @@
 
 struct error;
 
+/* Frame rate when neither --fps nor the recording gives one. */
+#define DETECT_DEFAULT_FPS 25.0
+
 struct detect_options {
     enum detect_mode mode;      /* centred */
     size_t stride;              /* 1 */
@@ -68,7 +71,8 @@ int detect_recording(struct infer *inf, const struct dataset *ds, size_t v,
                      const int8_t *truth_of_label, struct detect_result *r, struct error *err);
 void detect_result_free(struct detect_result *r);
 
-/* Detection over the recordings of a dataset: those of split `split` of splits_json (every
+/* Detection over the recordings of a dataset (fps > 0: that frame rate for every
+ * recording; 0: each recording's own, else DETECT_DEFAULT_FPS): those of split `split` of splits_json (every
  * recording when splits_json is NULL; split recordings missing from the data give one
  * warning each), each through detect_recording, with per-recording scores and the scores
  * pooled over all of them (frame decisions and segment matches summed, PR-AUC over every

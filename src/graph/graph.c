@@ -1,8 +1,9 @@
 /* graph.c — skeleton graphs and their partitioned, normalised adjacency (SPEC §2).
  *
  * Three steps, each on plain arrays:
- *   1. an undirected edge list over joints 0..J-1: the MediaPipe skeleton of a joint layout
- *      (graph_mediapipe_edges), a chain, or the caller's own list;
+ *   1. an undirected edge list over joints 0..J-1: the MediaPipe or OpenPose skeleton of a
+ *      joint layout (graph_mediapipe_edges, graph_openpose_edges), a chain, or the caller's
+ *      own list;
  *   2. neighbour lists N(i) (sorted, duplicates merged, no self), deg(i) = |N(i)| + 1 and,
  *      for the spatial partition, the breadth-first hop distance h(i) from the root of i's
  *      component. The root is the component's smallest joint index: pose 0 is joint 0
@@ -31,21 +32,21 @@
 #include "core/error.h"
 #include "graph/topology.h"
 
-static const char *const kind_names[] = {"mediapipe", "chain"};
+static const char *const kind_names[] = {"mediapipe", "chain", "openpose", "auto"};
 static const char *const partition_names[] = {"uniform", "spatial"};
-_Static_assert(sizeof kind_names / sizeof kind_names[0] == GRAPH_CHAIN + 1,
+_Static_assert(sizeof kind_names / sizeof kind_names[0] == GRAPH_AUTO + 1,
                "enum graph_kind and its name table");
 _Static_assert(sizeof partition_names / sizeof partition_names[0] == PARTITION_SPATIAL + 1,
                "enum partition and its name table");
 
 const char *graph_kind_name(enum graph_kind kind)
 {
-    return (unsigned)kind <= GRAPH_CHAIN ? kind_names[kind] : "?";
+    return (unsigned)kind <= GRAPH_AUTO ? kind_names[kind] : "?";
 }
 
 int graph_kind_parse(const char *name)
 {
-    for (int i = 0; name && i <= GRAPH_CHAIN; i++)
+    for (int i = 0; name && i <= GRAPH_AUTO; i++)
         if (strcmp(name, kind_names[i]) == 0) return i;
     return -1;
 }
@@ -325,7 +326,7 @@ static int edge_add(struct edge_sink *s, long a, long b, struct error *err)
 {
     CHECK(a >= 0 && b >= 0 && a != b);
     if (s->n == s->cap)
-        return error_set(err, "graph_mediapipe_edges: more than %zu edges", s->cap);
+        return error_set(err, "graph skeleton edges: more than %zu edges", s->cap);
     s->e[s->n][0] = (int)(a < b ? a : b);
     s->e[s->n][1] = (int)(a < b ? b : a);
     s->n++;
@@ -346,8 +347,8 @@ static int add_group(struct edge_sink *s, const struct joint_layout *l, enum joi
     for (size_t e = 0; e < d->num_edges; e++) {
         long a = d->edges[e][0], b = d->edges[e][1];
         if (part == JOINT_PART_FACE) {
-            a = topology_face_local_index(l->face_points, (int)a);
-            b = topology_face_local_index(l->face_points, (int)b);
+            a = skeleton_face_local_index(l->skeleton, l->face_points, (int)a);
+            b = skeleton_face_local_index(l->skeleton, l->face_points, (int)b);
             if (a < 0 || b < 0) continue;
         }
         long ja = joint_layout_joint(l, part, (size_t)a);
@@ -367,12 +368,29 @@ static int add_link(struct edge_sink *s, const struct joint_layout *l, enum join
     return edge_add(s, ja, jb, err);
 }
 
+/* Sorts the edges and merges duplicates. */
+static size_t edges_unique(struct edge_sink *s)
+{
+    qsort(s->e, s->n, sizeof *s->e, cmp_edge);
+    size_t w = 0;
+    for (size_t r = 0; r < s->n; r++)
+        if (r == 0 || cmp_edge(s->e[r], s->e[w - 1]) != 0) {
+            s->e[w][0] = s->e[r][0];
+            s->e[w][1] = s->e[r][1];
+            w++;
+        }
+    return w;
+}
+
 int graph_mediapipe_edges(const struct joint_layout *l, int (*edges)[2], size_t cap,
                           size_t *n, struct error *err)
 {
     *n = 0;
     if (l->num_joints == 0)
         return error_set(err, "graph_mediapipe_edges: the joint layout has no joints");
+    if (l->skeleton != SKELETON_MEDIAPIPE)
+        return error_set(err, "graph_mediapipe_edges: the joints are %s's, not MediaPipe's",
+                         skeleton_name(l->skeleton));
     struct edge_sink s = {edges, 0, cap};
     const struct topology_group_data *pose = topology_group(TOPOLOGY_POSE);
     const struct topology_group_data *hand = topology_group(TOPOLOGY_HAND);
@@ -398,15 +416,37 @@ int graph_mediapipe_edges(const struct joint_layout *l, int (*edges)[2], size_t 
         CHECK(f0 == 0);
         if (add_link(&s, l, JOINT_PART_POSE, 0, JOINT_PART_FACE, (size_t)f0, err)) return -1;
     }
-    qsort(s.e, s.n, sizeof *s.e, cmp_edge);
-    size_t w = 0;
-    for (size_t r = 0; r < s.n; r++)
-        if (r == 0 || cmp_edge(s.e[r], s.e[w - 1]) != 0) {
-            s.e[w][0] = s.e[r][0];
-            s.e[w][1] = s.e[r][1];
-            w++;
-        }
-    *n = w;
+    *n = edges_unique(&s);
+    return 0;
+}
+
+int graph_openpose_edges(const struct joint_layout *l, int (*edges)[2], size_t cap, size_t *n,
+                         struct error *err)
+{
+    *n = 0;
+    if (l->num_joints == 0)
+        return error_set(err, "graph_openpose_edges: the joint layout has no joints");
+    if (l->skeleton != SKELETON_OPENPOSE)
+        return error_set(err, "graph_openpose_edges: the joints are %s's, not OpenPose's",
+                         skeleton_name(l->skeleton));
+    const struct skeleton_info *sk = skeleton_info(SKELETON_OPENPOSE);
+    struct edge_sink s = {edges, 0, cap};
+    const struct topology_group_data *hand = topology_openpose_group(TOPOLOGY_OP_HAND);
+    if (add_group(&s, l, JOINT_PART_POSE, topology_openpose_group(TOPOLOGY_OP_POSE), err) ||
+        add_group(&s, l, JOINT_PART_LEFT_HAND, hand, err) ||
+        add_group(&s, l, JOINT_PART_RIGHT_HAND, hand, err) ||
+        add_link(&s, l, JOINT_PART_POSE, (size_t)sk->wrist[0], JOINT_PART_LEFT_HAND, 0, err) ||
+        add_link(&s, l, JOINT_PART_POSE, (size_t)sk->wrist[1], JOINT_PART_RIGHT_HAND, 0, err))
+        return -1;
+    if (l->count[JOINT_PART_FACE]) {
+        if (add_group(&s, l, JOINT_PART_FACE, topology_openpose_group(TOPOLOGY_OP_FACE), err))
+            return -1;
+        /* the nose to the face's nose tip (30), which every OpenPose face set but `lips` keeps */
+        int f = skeleton_face_local_index(SKELETON_OPENPOSE, l->face_points, sk->face_link);
+        if (f >= 0 && add_link(&s, l, JOINT_PART_POSE, 0, JOINT_PART_FACE, (size_t)f, err))
+            return -1;
+    }
+    *n = edges_unique(&s);
     return 0;
 }
 
@@ -421,11 +461,29 @@ int graph_build_mediapipe(struct graph *g, const struct joint_layout *layout, en
                  err);
 }
 
+int graph_build_openpose(struct graph *g, const struct joint_layout *layout, enum partition p,
+                         struct error *err)
+{
+    memset(g, 0, sizeof *g);
+    int edges[GRAPH_MEDIAPIPE_MAX_EDGES][2];
+    size_t n;
+    if (graph_openpose_edges(layout, edges, GRAPH_MEDIAPIPE_MAX_EDGES, &n, err)) return -1;
+    return build(g, layout->num_joints, (const int(*)[2])edges, n, p, "graph_build_openpose",
+                 err);
+}
+
+enum graph_kind graph_kind_of_skeleton(enum skeleton s)
+{
+    return s == SKELETON_OPENPOSE ? GRAPH_OPENPOSE : GRAPH_MEDIAPIPE;
+}
+
 int graph_build(struct graph *g, enum graph_kind kind, const struct joint_layout *layout,
                 enum partition p, struct error *err)
 {
+    if (kind == GRAPH_AUTO) kind = graph_kind_of_skeleton(layout->skeleton);
     switch (kind) {
     case GRAPH_MEDIAPIPE: return graph_build_mediapipe(g, layout, p, err);
+    case GRAPH_OPENPOSE: return graph_build_openpose(g, layout, p, err);
     case GRAPH_CHAIN: return graph_build_chain(g, layout->num_joints, p, err);
     default:
         memset(g, 0, sizeof *g);

@@ -32,13 +32,18 @@ struct graph {
     struct sparse_adj A[GRAPH_MAX_K];  /* Â_0 .. Â_{K-1}; A[k] for k >= K are empty (NULL) */
 };
 
-/* --graph: the MediaPipe skeleton of SPEC §2, or joint i linked to i+1 over the joint order. */
-enum graph_kind { GRAPH_MEDIAPIPE = 0, GRAPH_CHAIN };
+/* --graph: the MediaPipe skeleton of SPEC §2, joint i linked to i+1 over the joint order, the
+ * OpenPose skeleton (BODY_25 + hands + face 70, built the same way), or `auto`: the skeleton
+ * of the data's layout (the default; training stores the kind it resolved to). */
+enum graph_kind { GRAPH_MEDIAPIPE = 0, GRAPH_CHAIN, GRAPH_OPENPOSE, GRAPH_AUTO };
 /* --partition: K = 1 (uniform, symmetric normalisation) or K = 3 (spatial: root, centripetal,
  * centrifugal, each row scaled by 1/deg). */
 enum partition { PARTITION_UNIFORM = 0, PARTITION_SPATIAL };
 
-const char *graph_kind_name(enum graph_kind kind);   /* "mediapipe", "chain" */
+const char *graph_kind_name(enum graph_kind kind);   /* "mediapipe", "chain", "openpose",
+                                                        "auto" */
+/* The skeleton graph of a layout kind: GRAPH_MEDIAPIPE or GRAPH_OPENPOSE. */
+enum graph_kind graph_kind_of_skeleton(enum skeleton s);
 int graph_kind_parse(const char *name);              /* -1 for an unknown name */
 const char *partition_name(enum partition p);        /* "uniform", "spatial" */
 int partition_parse(const char *name);               /* -1 for an unknown name */
@@ -58,7 +63,10 @@ int graph_build_chain(struct graph *g, size_t J, enum partition p, struct error 
 /* --graph mediapipe over the parts the layout includes (graph_mediapipe_edges). */
 int graph_build_mediapipe(struct graph *g, const struct joint_layout *layout, enum partition p,
                           struct error *err);
-/* Either kind, as the CLI and the model choose it. */
+/* --graph openpose over the parts the layout includes (graph_openpose_edges). */
+int graph_build_openpose(struct graph *g, const struct joint_layout *layout, enum partition p,
+                         struct error *err);
+/* Any kind, as the CLI and the model choose it (GRAPH_AUTO: the layout's skeleton). */
 int graph_build(struct graph *g, enum graph_kind kind, const struct joint_layout *layout,
                 enum partition p, struct error *err);
 
@@ -72,6 +80,12 @@ void graph_free(struct graph *g);
 #define GRAPH_MEDIAPIPE_MAX_EDGES 256
 int graph_mediapipe_edges(const struct joint_layout *layout, int (*edges)[2], size_t cap,
                           size_t *n, struct error *err);
+/* The same for an OpenPose layout: BODY_25's 24 edges, each hand's 20 (the palm drawn from the
+ * wrist), LWrist 7 – left-hand 0, RWrist 4 – right-hand 0, the face's 65 edges (among the kept
+ * points) and nose 0 – face nose tip 30 (when kept). No extra pose links: BODY_25's neck
+ * already joins head and body. */
+int graph_openpose_edges(const struct joint_layout *layout, int (*edges)[2], size_t cap,
+                         size_t *n, struct error *err);
 
 /* Breadth-first hop distance of every joint from the root of its component (the component's
  * smallest joint index), for the same edge lists graph_build_edges takes. hop has J entries. */

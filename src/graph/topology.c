@@ -80,3 +80,85 @@ int topology_face_local_index(enum face_points fp, int mp_index)
     }
     return lo < n && pts[lo] == mp_index ? (int)lo : -1;
 }
+
+/* ---- skeletons -------------------------------------------------------------------------- */
+
+static const struct skeleton_info skeletons[SKELETON_COUNT] = {
+    [SKELETON_MEDIAPIPE] = {"mediapipe",
+                            "MediaPipe Holistic (pose 33, hands 21, face 468/478)", 33, 21,
+                            {11, 12}, {15, 16}, 0},
+    [SKELETON_OPENPOSE] = {"openpose", "OpenPose (BODY_25 pose 25, hands 21, face 70)", 25,
+                           21, {2, 5}, {7, 4}, 30},
+};
+
+const struct skeleton_info *skeleton_info(enum skeleton s)
+{
+    return (unsigned)s < SKELETON_COUNT ? &skeletons[s] : &skeletons[0];
+}
+
+const char *skeleton_name(enum skeleton s)
+{
+    return (unsigned)s < SKELETON_COUNT ? skeletons[s].name : "?";
+}
+
+int skeleton_parse(const char *name)
+{
+    for (int i = 0; name && i < SKELETON_COUNT; i++)
+        if (strcmp(name, skeletons[i].name) == 0) return i;
+    return -1;
+}
+
+bool skeleton_face_count_ok(enum skeleton s, size_t n)
+{
+    return s == SKELETON_OPENPOSE ? n == 70 : (n == 468 || n == 478);
+}
+
+/* OpenPose face subsets: the 68 points that have edges (the two pupils 68, 69 have none) and
+ * the 20 mouth points. */
+static const int op_contours[68] = {
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24,
+    25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
+    48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67,
+};
+static const int op_lips[20] = {
+    48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67,
+};
+
+static const int *op_subset(enum face_points fp, size_t *n)
+{
+    if (fp == FACE_POINTS_CONTOURS) {
+        *n = 68;
+        return op_contours;
+    }
+    *n = 20;
+    return op_lips;
+}
+
+size_t skeleton_face_subset(enum skeleton s, enum face_points fp, const int **indices)
+{
+    if (s != SKELETON_OPENPOSE) return topology_face_subset(fp, indices);
+    if (fp != FACE_POINTS_CONTOURS && fp != FACE_POINTS_LIPS) {
+        *indices = NULL;
+        return 0;
+    }
+    size_t n;
+    *indices = op_subset(fp, &n);
+    return n;
+}
+
+int skeleton_face_local_index(enum skeleton s, enum face_points fp, int index)
+{
+    if (s != SKELETON_OPENPOSE) return topology_face_local_index(fp, index);
+    if (index < 0 || index >= 70) return -1;
+    switch (fp) {
+    case FACE_POINTS_ALL: return index;
+    case FACE_POINTS_CONTOURS: return index < 68 ? index : -1;
+    case FACE_POINTS_LIPS: return index >= 48 && index < 68 ? index - 48 : -1;
+    default: return -1;
+    }
+}
+
+const struct topology_group_data *topology_openpose_group(enum topology_openpose_part p)
+{
+    return (unsigned)p <= TOPOLOGY_OP_FACE ? &topology_openpose_groups[p] : NULL;
+}

@@ -11,5 +11,6 @@ extern const size_t topology_contours_count;
 extern const int *const topology_contours_points;
 extern const size_t topology_lips_count;
 extern const int *const topology_lips_points;
+extern const struct topology_group_data topology_openpose_groups[3];
 
 #endif

@@ -18,7 +18,7 @@ void train_config_default(struct train_config *c)
     memset(c, 0, sizeof *c);
     data_config_default(&c->data);
     strcpy(c->out_dir, "runs/train");
-    c->graph = GRAPH_MEDIAPIPE;
+    c->graph = GRAPH_AUTO;
     c->partition = PARTITION_SPATIAL;
     c->mi_hidden_dim = 128;
     c->mi_weight = 0.1;
@@ -120,6 +120,7 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     cJSON_AddStringToObject(o, "label_fill", label_fill_name(dc->label_fill));
     cJSON_AddBoolToObject(o, "binary", dc->binary);
     cJSON_AddItemToObject(o, "signing_labels", string_list(dc->signing_labels));
+    cJSON_AddNumberToObject(o, "person", (double)dc->person);
     cJSON_AddStringToObject(o, "graph", graph_kind_name(c->graph));
     cJSON_AddStringToObject(o, "partition", partition_name(c->partition));
     cJSON_AddBoolToObject(o, "use_film_attention", c->use_film_attention);
@@ -156,6 +157,7 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     for (size_t i = 0; cls && i < d->num_classes; i++)
         cJSON_AddItemToArray(cls, cJSON_CreateString(d->classes[i]));
     cJSON_AddNumberToObject(o, "num_joints", (double)d->num_joints);
+    cJSON_AddStringToObject(o, "skeleton", skeleton_name(d->skeleton));
     cJSON_AddNumberToObject(o, "face_points_in_file", (double)d->face_points_in_file);
     cJSON_AddStringToObject(o, "signer_source", signer_source_name(c->signer_source));
     cJSON_AddNumberToObject(o, "num_signers", (double)d->num_signers);
@@ -326,6 +328,9 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
         free(labels[i]);
     }
     free(labels);
+    /* keys added with the .pose/OpenPose readers: optional, older checkpoints lack them */
+    if (cJSON_GetObjectItemCaseSensitive(o, "person"))
+        dc->person = (size_t)num(&r, "person", 0, 65535);
     c->graph = (enum graph_kind)named(&r, "graph", parse_graph);
     c->partition = (enum partition)named(&r, "partition", parse_partition);
     c->use_film_attention = flag(&r, "use_film_attention");
@@ -365,6 +370,9 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
         r.failed = 1;
     }
     d->num_joints = (size_t)num(&r, "num_joints", 1, 1e6);
+    d->skeleton = SKELETON_MEDIAPIPE;
+    if (cJSON_GetObjectItemCaseSensitive(o, "skeleton"))
+        d->skeleton = (enum skeleton)named(&r, "skeleton", skeleton_parse);
     d->face_points_in_file = (size_t)num(&r, "face_points_in_file", 0, 1e6);
     d->num_signers = (size_t)num(&r, "num_signers", 0, 1e6);
     d->stats_size = 2 * dc->coords;

@@ -33,7 +33,8 @@ struct train_config {
     char out_dir[TRAIN_PATH_MAX];       /* --out (runs/train) */
     char splits_json[TRAIN_PATH_MAX];   /* --splits-json ("" = 90/10 by video) */
     /* model */
-    enum graph_kind graph;              /* --graph mediapipe|chain */
+    enum graph_kind graph;              /* --graph auto|mediapipe|openpose|chain (auto: the
+                                           data's skeleton; stored resolved) */
     enum partition partition;           /* --partition spatial|uniform */
     bool use_film_attention;
     bool use_mi_minimization;
@@ -88,7 +89,9 @@ struct train_derived {
     size_t num_classes;          /* model outputs NC */
     char **classes;              /* NC names (classes, then unused outputs' indices) */
     size_t num_joints;
-    size_t face_points_in_file;  /* 468 | 478 (478 without --include-face) */
+    enum skeleton skeleton;      /* the data's: MediaPipe or OpenPose ("skeleton"; a checkpoint
+                                    without the key is MediaPipe's) */
+    size_t face_points_in_file;  /* 468 | 478 (478 without --include-face); OpenPose 70 */
     size_t num_signers;          /* NS, 0 without a source */
     char **signers;              /* real signer ids in id order (NS), else NULL */
     size_t stats_size;           /* S, the centroid width */

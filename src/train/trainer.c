@@ -72,9 +72,11 @@ int trainer_build_model(const struct train_config *cfg, const struct train_deriv
 {
     const struct data_config *dc = &cfg->data;
     struct joint_layout layout;
-    size_t face = d->face_points_in_file ? d->face_points_in_file : 478;
-    if (joint_layout_init(&layout, dc->include_pose, dc->include_hands, dc->include_face,
-                          dc->face_points, face, err))
+    size_t face = d->face_points_in_file                  ? d->face_points_in_file
+                  : d->skeleton == SKELETON_OPENPOSE ? 70
+                                                     : 478;
+    if (joint_layout_init_skeleton(&layout, d->skeleton, dc->include_pose, dc->include_hands,
+                                   dc->include_face, dc->face_points, face, err))
         return -1;
     if (layout.num_joints != d->num_joints)
         return error_set(err, "the joint layout has %zu joints, the configuration %zu",
@@ -850,13 +852,28 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         goto out;
     class_weights(r);
     r->d.num_joints = r->J;
-    r->d.face_points_in_file = r->ds.layout.face_in_file ? r->ds.layout.face_in_file : 478;
+    r->d.skeleton = r->ds.layout.skeleton;
+    r->d.face_points_in_file = r->ds.layout.face_in_file              ? r->ds.layout.face_in_file
+                               : r->d.skeleton == SKELETON_OPENPOSE ? 70
+                                                                    : 478;
     r->d.stats_size = r->S;
+    const enum graph_kind graph = cfg->graph == GRAPH_AUTO
+                                      ? graph_kind_of_skeleton(r->d.skeleton)
+                                      : cfg->graph;
+    if (graph != GRAPH_CHAIN && graph != graph_kind_of_skeleton(r->d.skeleton)) {
+        error_set(err, "--graph %s needs %s landmarks, but '%s' holds %s's (%s)",
+                  graph_kind_name(graph), graph == GRAPH_OPENPOSE ? "OpenPose" : "MediaPipe",
+                  cfg->data_dir, skeleton_name(r->d.skeleton),
+                  skeleton_info(r->d.skeleton)->description);
+        error_hint(err, "leave --graph out (auto) to use the data's skeleton");
+        goto out;
+    }
     if (trainer_build_model(cfg, &r->d, &r->g, &r->m, err)) goto out;
     model_init_weights(&r->m, &r->rng_init);
     {
         /* the stored configuration names the files actually used (SPEC §6: resolved values) */
         struct train_config resolved = *cfg;
+        resolved.graph = graph; /* auto is stored as the skeleton it chose */
         snprintf(resolved.data.groundtruth, sizeof resolved.data.groundtruth, "%s",
                  r->ds.groundtruth_path ? r->ds.groundtruth_path : "");
         char *sp = NULL;
