@@ -859,6 +859,39 @@ static void test_stream(void **state)
     free(in);
 }
 
+/* a .pose recording brings its frame rate; --fps overrides it */
+static void test_pose_fps(void **state)
+{
+    (void)state;
+    char *pdir = path_join(root, "poses"), *out = path_join(root, "pose_out");
+    char *in = path_join(data, "v002.npz");
+    struct cli_result r = run_cli("convert", in, "--to", "pose", "--fps", "50", "--out", pdir, NULL);
+    must(&r, "convert");
+    cli_result_free(&r);
+    char *pose = path_join(pdir, "v002.pose");
+    r = run_cli("detect", "--ckpt", bin_ckpt, "--input", pose, "--out-dir", out, "--stride", "5",
+                NULL);
+    must(&r, "detect .pose");
+    cli_result_free(&r);
+    char *fpath = path_join(out, "v002.frames.csv");
+    struct table ft = read_csv(fpath);
+    assert_int_equal(ft.rows, 90);
+    assert_true(fabs(atof(cell(&ft, 10, col(&ft, "time_s"))) - 0.2) < 1e-9);
+    free_table(&ft);
+    r = run_cli("detect", "--ckpt", bin_ckpt, "--input", pose, "--out-dir", out, "--stride", "5",
+                "--fps", "10", NULL);
+    must(&r, "detect .pose --fps");
+    cli_result_free(&r);
+    ft = read_csv(fpath);
+    assert_true(fabs(atof(cell(&ft, 10, col(&ft, "time_s"))) - 1.0) < 1e-9);
+    free_table(&ft);
+    free(fpath);
+    free(pose);
+    free(in);
+    free(pdir);
+    free(out);
+}
+
 /* eval --frames reports what detect reports for the same recordings and options */
 static void test_eval_frames(void **state)
 {
@@ -916,6 +949,7 @@ int main(void)
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_eval_frames),
+        cmocka_unit_test(test_pose_fps),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

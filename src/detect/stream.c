@@ -20,6 +20,9 @@ int detect_stream_init(struct detect_stream *s, struct infer *inf, size_t stride
                        struct error *err)
 {
     memset(s, 0, sizeof *s);
+    if (inf->d.skeleton != SKELETON_MEDIAPIPE)
+        return error_set(err, "--stream reads MediaPipe Holistic frames, but '%s' was trained on "
+                         "%s skeletons", inf->ckpt, skeleton_name(inf->d.skeleton));
     s->inf = inf;
     s->cfg = inf->tc.data;
     s->T = s->cfg.window;
