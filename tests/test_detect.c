@@ -656,9 +656,9 @@ static void test_multiclass(void **state)
 static void test_bad_input(void **state)
 {
     (void)state;
-    char *out = path_join(root, "bad_out");
-    struct cli_result r = run_cli("detect", "--ckpt", bin_ckpt, "--input",
-                                  path_join(data, "v000.npz"), "--out-dir", out, NULL);
+    char *out = path_join(root, "bad_out"), *good = path_join(data, "v000.npz");
+    struct cli_result r = run_cli("detect", "--ckpt", bin_ckpt, "--input", good, "--out-dir", out,
+                                  NULL);
     must(&r, "detect");
     cli_result_free(&r);
     char *frames = path_join(out, "v000.frames.csv");
@@ -666,7 +666,6 @@ static void test_bad_input(void **state)
     char *before = read_text_file(frames, &len0);
     char *junk = path_join(root, "junk.npz");
     write_text_file(junk, "this is not a zip archive");
-    char *good = path_join(data, "v000.npz");
     r = run_cli("detect", "--ckpt", bin_ckpt, "--input", good, "--input", junk, "--out-dir", out,
                 "--stride", "5", NULL);
     assert_int_equal(r.exit_code, 1);
