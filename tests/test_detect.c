@@ -20,6 +20,7 @@
 #include "detect/detect.h"
 #include "io/eaf.h"
 #include "io/npz.h"
+#include "train/infer.h"
 #include "testutil.h"
 
 #define T_WIN 10
@@ -858,6 +859,39 @@ static void test_stream(void **state)
     free(in);
 }
 
+/* infer: a batch run as several forward passes (chunks) gives the same outputs */
+static void test_infer_chunks(void **state)
+{
+    (void)state;
+    struct infer inf;
+    struct error err;
+    struct warn_sink warn = {NULL, NULL};
+    if (infer_open(&inf, bin_ckpt, 64, &err)) fail_msg("%s", err.msg);
+    assert_int_equal(inf.chunk, 64); /* J=33 windows of 10 frames: far below the budget */
+    struct dataset ds;
+    struct data_config dc;
+    infer_data_config(&inf, NULL, &dc);
+    if (infer_load(&inf, &ds, data, NULL, 0, &dc, &warn, &err)) fail_msg("%s", err.msg);
+    const size_t n = ds.n_windows, NC = inf.d.num_classes, ZD = 2 * inf.m.cfg.dims.gru;
+    size_t *idx = malloc(n * sizeof *idx);
+    for (size_t i = 0; i < n; i++) idx[i] = i;
+    float *p1 = malloc(n * NC * sizeof(float)), *p2 = malloc(n * NC * sizeof(float));
+    float *z1 = malloc(n * ZD * sizeof(float)), *z2 = malloc(n * ZD * sizeof(float));
+    struct infer_out o1 = {.probs = p1, .Z = z1}, o2 = {.probs = p2, .Z = z2};
+    if (infer_windows(&inf, &ds, idx, n, &o1, &err)) fail_msg("%s", err.msg);
+    inf.chunk = 7;
+    if (infer_windows(&inf, &ds, idx, n, &o2, &err)) fail_msg("%s", err.msg);
+    assert_close_f32(p2, p1, n * NC, 0, 1e-6, "probabilities in chunks of 7");
+    assert_close_f32(z2, z1, n * ZD, 0, 1e-5, "Z in chunks of 7");
+    free(idx);
+    free(p1);
+    free(p2);
+    free(z1);
+    free(z2);
+    dataset_free(&ds);
+    infer_close(&inf);
+}
+
 /* a .pose recording brings its frame rate; --fps overrides it */
 static void test_pose_fps(void **state)
 {
@@ -949,6 +983,7 @@ int main(void)
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_eval_frames),
         cmocka_unit_test(test_pose_fps),
+        cmocka_unit_test(test_infer_chunks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

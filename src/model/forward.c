@@ -87,14 +87,32 @@ static void *take(struct planner *p, size_t count, size_t elem)
 #define TAKE_F(p, n) ((float *)take((p), (n), sizeof(float)))
 #define TAKE_U8(p, n) ((uint8_t *)take((p), (n), 1))
 
-static void plan(struct model *m, struct planner *p, size_t B, size_t T)
+/* Training keeps every layer's activations for the backward. Inference keeps only what the
+ * next layer needs: one H and one G shared by the three layers — the temporal convolution
+ * writes into H (dead once aggregated) and the residual projection into G (dead once
+ * convolved) — and two outputs Y used in turn (a layer reads the previous Y for its residual
+ * while it writes its own); no dropout masks, no BatchNorm batch statistics, no backward
+ * scratch: (K + 3)·max channels floats per (window, frame, joint). */
+static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool inference)
 {
     struct model_acts *a = &m->act;
     const size_t J = m->cfg.num_joints, K = m->graph->K, N = B * T * J, S = 2 * m->cfg.coords;
     const size_t NC = m->cfg.num_classes, NS = m->cfg.num_signers;
     const struct widths w = widths_of(m);
     size_t tconv_ws = 0;
-    for (int l = 0; l < MODEL_LAYERS; l++) {
+    if (inference) {
+        float *H = TAKE_F(p, N * K * w.Cmax), *G = TAKE_F(p, N * w.Cmax);
+        float *Y[2] = {TAKE_F(p, N * w.Cmax), TAKE_F(p, N * w.Cmax)};
+        for (int l = 0; l < MODEL_LAYERS; l++) {
+            const struct model_layer_idx *L = &m->idx.layer[l];
+            struct model_layer_acts *la = &a->layer[l];
+            *la = (struct model_layer_acts){.H = H, .G = G, .TC = H,
+                                            .R = L->res_w >= 0 ? G : NULL, .Y = Y[l % 2]};
+            size_t tw = tconv_workspace_floats(L->out, L->out);
+            if (tw > tconv_ws) tconv_ws = tw;
+        }
+    }
+    for (int l = 0; !inference && l < MODEL_LAYERS; l++) {
         const struct model_layer_idx *L = &m->idx.layer[l];
         struct model_layer_acts *la = &a->layer[l];
         la->H = TAKE_F(p, N * K * L->out);
@@ -120,25 +138,37 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T)
     a->attn_ws = TAKE_F(p, attention_workspace_size(&ash));
     a->gru_ws = TAKE_F(p, gru_workspace_size(&gsh));
     a->tconv_ws = TAKE_F(p, tconv_ws);
-    a->supcon_ws = TAKE_F(p, supcon_workspace_size(B, w.Z));
+    a->supcon_ws = inference ? NULL : TAKE_F(p, supcon_workspace_size(B, w.Z));
     a->Z = TAKE_F(p, B * w.Z);
     a->cls_ln = TAKE_F(p, B * w.Z);
     a->cls_mean = TAKE_F(p, B);
     a->cls_rstd = TAKE_F(p, B);
     a->cls_u = TAKE_F(p, B * w.CH);
     a->cls_v = TAKE_F(p, B * w.CH);
-    a->cls_mask = TAKE_U8(p, B * w.CH);
+    a->cls_mask = inference ? NULL : TAKE_U8(p, B * w.CH);
     a->logits = TAKE_F(p, B * NC);
     a->sh_ln = TAKE_F(p, B * w.Z);
     a->sh_mean = TAKE_F(p, B);
     a->sh_rstd = TAKE_F(p, B);
     a->sh_h = TAKE_F(p, B * w.HH);
-    a->sh_mask = TAKE_U8(p, B * w.HH);
+    a->sh_mask = inference ? NULL : TAKE_U8(p, B * w.HH);
     a->signer_logits = TAKE_F(p, B * (NS ? NS : 1));
     size_t H = m->cfg.use_mi ? m->cfg.mi_hidden : 1;
     a->mi_a0 = TAKE_F(p, B * H);
     a->mi_a1 = TAKE_F(p, B * H);
     a->mi_q = TAKE_F(p, B * (NS ? NS : 1));
+    a->B = B;
+    a->T = T;
+    a->inference = inference;
+    if (inference) {
+        a->supcon_ws = NULL;
+        a->cls_mask = a->sh_mask = NULL;
+        a->dA = a->dB = a->dC = a->dD = a->dH = NULL;
+        a->dHm = a->dHatt = a->dZ = a->dZs = a->ds = NULL;
+        a->dh1 = a->dh2 = a->dh3 = a->dlogits = a->dsig = NULL;
+        a->dln_s = a->dsenc_h = a->dsenc_h2 = NULL;
+        return;
+    }
     a->dA = TAKE_F(p, N * w.Cmax);
     a->dB = TAKE_F(p, N * w.Cmax);
     a->dC = TAKE_F(p, N * w.Cmax);
@@ -161,15 +191,22 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T)
     a->dln_s = TAKE_F(p, B * S);
     a->dsenc_h = TAKE_F(p, B * w.SH);
     a->dsenc_h2 = TAKE_F(p, B * w.SH);
-    a->B = B;
-    a->T = T;
 }
 
-int model_reserve(struct model *m, size_t B, size_t T, struct error *err)
+size_t model_arena_bytes(struct model *m, size_t B, size_t T, bool inference)
+{
+    struct model_acts keep = m->act;
+    struct planner p = {NULL, 0};
+    plan(m, &p, B, T, inference);
+    m->act = keep; /* measuring only: the live plan stays */
+    return p.off;
+}
+
+static int reserve(struct model *m, size_t B, size_t T, bool inference, struct error *err)
 {
     if (B == 0 || T == 0) return error_set(err, "model_reserve: empty batch (B=%zu, T=%zu)", B, T);
     struct planner p = {NULL, 0};
-    plan(m, &p, B, T);
+    plan(m, &p, B, T, inference);
     if (p.off > m->arena_bytes) {
         sg_free(m->arena);
         m->arena = sg_aligned_calloc(p.off, 1, "activation arena", err);
@@ -181,8 +218,18 @@ int model_reserve(struct model *m, size_t B, size_t T, struct error *err)
     }
     p.base = m->arena;
     p.off = 0;
-    plan(m, &p, B, T);
+    plan(m, &p, B, T, inference);
     return 0;
+}
+
+int model_reserve(struct model *m, size_t B, size_t T, struct error *err)
+{
+    return reserve(m, B, T, false, err);
+}
+
+int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *err)
+{
+    return reserve(m, B, T, true, err);
 }
 
 /* ---- forward -------------------------------------------------------------------------- */
@@ -255,6 +302,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     const float p = train ? m->cfg.dropout : 0.0f;
     const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T);
+    CHECK(!(train && a->inference)); /* an inference arena keeps nothing for the backward */
     a->x = in->x;
     a->train = train;
 

@@ -102,6 +102,7 @@ struct model_acts {
     float *dln_s, *dsenc_h, *dsenc_h2;  /* (B,S), (B,signer_hidden) ×2 */
     const float *x;       /* the input given to the forward (kept for the backward) */
     bool train;           /* mode of the last forward */
+    bool inference;       /* planned by model_reserve_inference: evaluation forward only */
 };
 
 struct model {
@@ -156,6 +157,14 @@ void model_init_weights(struct model *m, struct rng *r);
  * Nothing is allocated again while later batches are no larger. */
 int model_reserve(struct model *m, size_t B, size_t T, struct error *err);
 
+/* The same for evaluation-mode forwards only (predict, embed, eval, detect): the three
+ * backbone layers share their buffers and nothing is kept for a backward, so the arena holds
+ * (K + 3)·max channels floats per (window, frame, joint) instead of every layer's activations.
+ * A training forward on such an arena is a programmer error. */
+int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *err);
+/* Bytes the arena needs for B windows of T frames, for training or inference (measures only;
+ * nothing is allocated or changed). */
+size_t model_arena_bytes(struct model *m, size_t B, size_t T, bool inference);
 /* Forward pass. train: batch-statistics BatchNorm (running statistics updated,
  * num_batches_tracked counted) and dropout masks drawn from r; else evaluation mode (r unused).
  * Outputs in m->act: logits (B,NC), Z (B,2·gru), s (B,signer_dim), signer_logits (B,NS) when the signer

@@ -30,6 +30,10 @@ int infer_open(struct infer *inf, const char *ckpt, size_t batch, struct error *
         return -1;
     }
     const size_t T = inf->tc.data.window, C = inf->tc.data.coords, J = inf->d.num_joints;
+    size_t one = model_arena_bytes(&inf->m, 1, T, true);
+    inf->chunk = INFER_ARENA_BUDGET / (one ? one : 1);
+    if (inf->chunk > batch) inf->chunk = batch;
+    if (inf->chunk < 1) inf->chunk = 1;
     if (checkpoint_load(&inf->m, ckpt, NULL, NULL, err) ||
         !(inf->x = sg_malloc(batch * T * J, C * sizeof(float), "inference batch", err)) ||
         !(inf->stats = sg_malloc(batch, 2 * C * sizeof(float), "inference batch", err))) {
@@ -94,14 +98,25 @@ static float *rows(float *p, size_t row, size_t width)
     return p ? p + row * width : NULL;
 }
 
-int infer_forward(struct infer *inf, const float *x, const float *stats, size_t B,
-                  const struct infer_out *out, struct error *err)
+/* Output rows [i, i+k) of out. */
+static struct infer_out out_at(const struct infer *inf, const struct infer_out *out, size_t i)
+{
+    const size_t NC = inf->m.cfg.num_classes, ZD = 2 * inf->m.cfg.dims.gru;
+    const size_t SD = inf->m.cfg.dims.signer_dim, S = 2 * inf->tc.data.coords;
+    struct infer_out o = {rows(out->probs, i, NC), rows(out->logits, i, NC), rows(out->Z, i, ZD),
+                          rows(out->s, i, SD), rows(out->stats, i, S)};
+    return o;
+}
+
+/* One forward pass of B <= chunk windows. */
+static int forward_chunk(struct infer *inf, const float *x, const float *stats, size_t B,
+                         const struct infer_out *out, struct error *err)
 {
     struct model *m = &inf->m;
     const size_t T = inf->tc.data.window, NC = m->cfg.num_classes;
     const size_t ZD = 2 * m->cfg.dims.gru, SD = m->cfg.dims.signer_dim;
     const size_t S = 2 * inf->tc.data.coords;
-    if (model_reserve(m, B, T, err)) return -1;
+    if (model_reserve_inference(m, B, T, err)) return -1;
     struct model_inputs in = {.B = B, .T = T, .x = x, .stats = stats};
     model_forward(m, &in, false, NULL);
     if (out->logits) memcpy(out->logits, m->act.logits, B * NC * sizeof(float));
@@ -114,14 +129,17 @@ int infer_forward(struct infer *inf, const float *x, const float *stats, size_t 
     return 0;
 }
 
-/* Output rows [i, i+k) of out. */
-static struct infer_out out_at(const struct infer *inf, const struct infer_out *out, size_t i)
+int infer_forward(struct infer *inf, const float *x, const float *stats, size_t B,
+                  const struct infer_out *out, struct error *err)
 {
-    const size_t NC = inf->m.cfg.num_classes, ZD = 2 * inf->m.cfg.dims.gru;
-    const size_t SD = inf->m.cfg.dims.signer_dim, S = 2 * inf->tc.data.coords;
-    struct infer_out o = {rows(out->probs, i, NC), rows(out->logits, i, NC), rows(out->Z, i, ZD),
-                          rows(out->s, i, SD), rows(out->stats, i, S)};
-    return o;
+    const size_t F = inf->tc.data.window * inf->d.num_joints * inf->tc.data.coords;
+    const size_t S = 2 * inf->tc.data.coords;
+    for (size_t i = 0; i < B; i += inf->chunk) {
+        size_t k = B - i < inf->chunk ? B - i : inf->chunk;
+        struct infer_out o = out_at(inf, out, i);
+        if (forward_chunk(inf, x + i * F, stats + i * S, k, &o, err)) return -1;
+    }
+    return 0;
 }
 
 int infer_windows(struct infer *inf, const struct dataset *ds, const size_t *idx, size_t n,

@@ -12,7 +12,9 @@
  * the partial windows that end early in a recording (what a live system sees first).
  *
  * Probabilities are softmax(logits) accumulated in double and rounded to float, the same
- * numbers in every command.
+ * numbers in every command. Memory: the model runs on an inference arena (model.h:
+ * model_reserve_inference) in chunks of `chunk` windows, so any --batch fits in a bounded
+ * amount of memory.
  */
 #ifndef SG_TRAIN_INFER_H
 #define SG_TRAIN_INFER_H
@@ -27,13 +29,20 @@
 struct error;
 struct warn_sink;
 
+/* The most the activation arena of one forward pass may take. A batch that would need more
+ * runs as several forward passes (evaluation mode treats windows independently, so the
+ * results are the same); at J=553 one window needs about 57 MB, at J=75 about 8 MB. */
+#define INFER_ARENA_BUDGET ((size_t)512 << 20)
+
 struct infer {
     const char *ckpt;            /* the checkpoint's path (messages) */
     struct train_config tc;      /* its stored configuration */
     struct train_derived d;      /* classes, joints, signers, centroids */
     struct graph g;
     struct model m;
-    size_t batch;                /* windows per forward pass */
+    size_t batch;                /* windows per batch asked for (the input buffers) */
+    size_t chunk;                /* windows per forward pass: at most batch, and few enough
+                                    that the inference arena stays within INFER_ARENA_BUDGET */
     float *x, *stats;            /* one batch of input: (batch, window, J, C), (batch, 2C) */
 };
 
