@@ -25,6 +25,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
+#include "io/csv.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "train/kmeans.h"
@@ -311,8 +312,9 @@ int cmd_embed(int argc, char **argv)
         fputc('\n', af.fp);
         for (size_t i = 0; i < n; i++) {
             const struct data_window *w = &ds.windows[i];
-            fprintf(af.fp, "%s,%u,%s", ds.videos[w->video].id, (unsigned)w->start,
-                    w->label >= 0 ? groundtruth_label_name(&ds.gt, w->label) : "");
+            csv_write_field(af.fp, ds.videos[w->video].id);
+            fprintf(af.fp, ",%u,", (unsigned)w->start);
+            csv_write_field(af.fp, w->label >= 0 ? groundtruth_label_name(&ds.gt, w->label) : "");
             for (size_t q = 0; q < D; q++) fprintf(af.fp, ",%.9g", (double)emb[i * D + q]);
             fputc('\n', af.fp);
         }

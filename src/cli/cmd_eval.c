@@ -25,6 +25,7 @@
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/splits.h"
+#include "io/csv.h"
 #include "train/evaluate.h"
 #include "train/logreg.h"
 #include "viz/plot.h"
@@ -88,10 +89,13 @@ static int write_cm_csv(const char *path, const struct eval_result *r, struct er
     if (atomic_file_open(&af, path, err)) return -1;
     const size_t NC = r->num_classes;
     fprintf(af.fp, "true\\predicted");
-    for (size_t k = 0; k < NC; k++) fprintf(af.fp, ",%s", r->classes[k]);
+    for (size_t k = 0; k < NC; k++) {
+        csv_sep(af.fp);
+        csv_write_field(af.fp, r->classes[k]);
+    }
     fprintf(af.fp, "\n");
     for (size_t t = 0; t < NC; t++) {
-        fprintf(af.fp, "%s", r->classes[t]);
+        csv_write_field(af.fp, r->classes[t]);
         for (size_t p = 0; p < NC; p++) fprintf(af.fp, ",%zu", r->cm[t * NC + p]);
         fprintf(af.fp, "\n");
     }

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "graph/graph.h"
+#include "io/csv.h"
 #include "io/npz.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
@@ -209,7 +210,10 @@ int cmd_predict(int argc, char **argv)
     free(vorder);
     if (atomic_file_open(&af, out, &err)) goto fail;
     fprintf(af.fp, "video,start,end,label");
-    for (size_t k = 0; k < NC; k++) fprintf(af.fp, ",p_%s", d.classes[k]);
+    for (size_t k = 0; k < NC; k++) {
+        csv_sep(af.fp);
+        csv_write_prefixed(af.fp, "p_", d.classes[k]);
+    }
     fprintf(af.fp, ",pred\n");
     for (size_t i = 0; i < n; i += B) {
         size_t k = n - i < B ? n - i : B;
@@ -222,7 +226,9 @@ int cmd_predict(int argc, char **argv)
             const struct data_video *dv = &ds.videos[win->video];
             size_t end = win->start + T < dv->frames ? win->start + T : dv->frames;
             const char *label = win->label >= 0 ? groundtruth_label_name(&ds.gt, win->label) : "";
-            fprintf(af.fp, "%s,%u,%zu,%s", dv->id, (unsigned)win->start, end, label);
+            csv_write_field(af.fp, dv->id);
+            fprintf(af.fp, ",%u,%zu,", (unsigned)win->start, end);
+            csv_write_field(af.fp, label);
             const float *lg = m.act.logits + b * NC;
             double mx = (double)lg[0], sum = 0;
             size_t best = 0;
@@ -233,7 +239,9 @@ int cmd_predict(int argc, char **argv)
             for (size_t q = 0; q < NC; q++) sum += exp((double)lg[q] - mx);
             for (size_t q = 0; q < NC; q++)
                 fprintf(af.fp, ",%.9g", (double)(float)(exp((double)lg[q] - mx) / sum));
-            fprintf(af.fp, ",%s\n", d.classes[best]);
+            csv_sep(af.fp);
+            csv_write_field(af.fp, d.classes[best]);
+            fputc('\n', af.fp);
         }
         if (emb) {
             memcpy(Zs + i * ZD, m.act.Z, k * ZD * sizeof(float));

@@ -26,6 +26,7 @@
 #include "cli/data_opts.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "io/csv.h"
 #include "train/trainer.h"
 
 #define CMD "variations"
@@ -92,11 +93,12 @@ static int write_summary(const char *base, const struct result *res, struct erro
     for (int v = 0; v < V_COUNT; v++) {
         const struct result *r = &res[v];
         if (!r->ran) continue;
+        csv_write_field(af.fp, variant_names[v]);
         if (!r->ok) {
-            fprintf(af.fp, "%s,failed,,,,,,%.3f\n", variant_names[v], r->seconds);
+            fprintf(af.fp, ",failed,,,,,,%.3f\n", r->seconds);
             continue;
         }
-        fprintf(af.fp, "%s,ok,%zu,%.9g,%.9g,%.9g,%.9g,%.3f\n", variant_names[v], r->best_epoch,
+        fprintf(af.fp, ",ok,%zu,%.9g,%.9g,%.9g,%.9g,%.3f\n", r->best_epoch,
                 r->v[HIST_VAL_LOSS], r->v[HIST_VAL_ACC], r->v[HIST_VAL_F1], r->v[HIST_VAL_PR_AUC],
                 r->seconds);
     }

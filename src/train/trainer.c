@@ -34,6 +34,7 @@
 #include "data/windows.h"
 #include "graph/graph.h"
 #include "graph/layout.h"
+#include "io/csv.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "train/adam.h"
@@ -562,7 +563,10 @@ static int write_csv(const char *dir, const double *hist, size_t epochs, struct 
     struct atomic_file af;
     if (atomic_file_open(&af, path, err)) return -1;
     fprintf(af.fp, "epoch");
-    for (int c = 0; c < HIST_COLS; c++) fprintf(af.fp, ",%s", hist_names[c]);
+    for (int c = 0; c < HIST_COLS; c++) {
+        csv_sep(af.fp);
+        csv_write_field(af.fp, hist_names[c]);
+    }
     fprintf(af.fp, "\n");
     for (size_t e = 0; e < epochs; e++) {
         fprintf(af.fp, "%zu", e + 1);
