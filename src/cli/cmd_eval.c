@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "data/splits.h"
 #include "io/csv.h"
+#include "io/json_utf8.h"
 #include "train/evaluate.h"
 #include "train/logreg.h"
 #include "viz/plot.h"
@@ -216,6 +217,10 @@ static int write_json(const char *path, const struct eval_options *o, const stru
             cJSON_AddNullToObject(pr, "fold_accuracy");
         }
         cJSON_AddNumberToObject(pr, "chance", r->probe_chance);
+    }
+    if (json_check_utf8(root, "eval --json", err)) {
+        cJSON_Delete(root);
+        return -1;
     }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

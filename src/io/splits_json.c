@@ -31,6 +31,7 @@
 #include "core/error.h"
 #include "core/input_file.h"
 #include "data/splits.h"
+#include "io/json_utf8.h"
 
 #define SEED_MAX_EXACT 9007199254740992ULL /* 2^53 */
 
@@ -140,6 +141,12 @@ int splits_json_write(const char *path, const struct splits_meta *meta,
     cJSON *root = build_json(meta, v, n, order);
     free(order);
     free(tmp);
+    char what[512];
+    snprintf(what, sizeof what, "splits_json: '%s'", path);
+    if (root && json_check_utf8(root, what, err)) {
+        cJSON_Delete(root);
+        return -1;
+    }
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text) return error_set(err, "splits_json: '%s': cannot build the JSON (out of memory)", path);
