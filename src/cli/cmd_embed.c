@@ -20,6 +20,7 @@
 
 #include "cli/cli.h"
 #include "cli/data_opts.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -151,6 +152,16 @@ int cmd_embed(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!data || !ckpt) return cli_usage_error(CMD, "--data DIR and --ckpt FILE are required");
+    const struct cli_path paths[] = {
+        {"--data", data, CLI_IN_DATA_DIR, NULL},
+        {"--ckpt", ckpt, CLI_IN_FILE, NULL},
+        {"--groundtruth", mine.groundtruth, CLI_IN_FILE, NULL},
+        {"--signers", mine.signers, CLI_IN_FILE, NULL},
+        {"--out", out, CLI_OUT_FILE, NULL},
+        {"--save-csv", csv, CLI_OUT_FILE, NULL},
+    };
+    int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+    if (pc != CLI_OK) return pc;
     cli_set_threads((int)threads);
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
@@ -190,7 +201,8 @@ int cmd_embed(int argc, char **argv)
                   ds.layout.joints, d.num_joints);
         goto fail;
     }
-    const size_t n = ds.n_windows, B = (size_t)batch, T = dc.window, S = 2 * dc.coords;
+    const size_t n = ds.n_windows, T = dc.window, S = 2 * dc.coords;
+    const size_t B = (size_t)batch < n ? (size_t)batch : (n ? n : 1); /* no buffer for nothing */
     const size_t D = features ? 2 * m.cfg.dims.gru : m.cfg.dims.signer_dim;
     if (n < 2) {
         error_set(&err, "'%s' has %zu window(s); embedding needs at least 2", data, n);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -360,6 +361,21 @@ int cmd_eval(int argc, char **argv)
         if (dir && slash) dir[slash == o.ckpt ? 1 : slash - o.ckpt] = '\0';
     }
     if (!dir) return cli_fail(CMD, &err);
+    static const char *const files[] = {"confusion_matrix.csv", "confusion_matrix.png", NULL};
+    const struct cli_path paths[] = {
+        {"--ckpt", o.ckpt, CLI_IN_FILE, NULL},
+        {"--data", o.data, CLI_IN_DATA_DIR, NULL},
+        {"--splits-json", o.splits_json, CLI_IN_FILE, NULL},
+        {"--signers", o.signers, CLI_IN_FILE, NULL},
+        {"--groundtruth", o.groundtruth, CLI_IN_FILE, NULL},
+        {"--out-dir", dir, CLI_OUT_DIR, files},
+        {"--json", json, CLI_OUT_FILE, NULL},
+    };
+    int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+    if (pc != CLI_OK) {
+        free(dir);
+        return pc;
+    }
     struct eval_result r;
     memset(&r, 0, sizeof r);
     int rc = CLI_FAIL;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -40,6 +41,37 @@ static void print_help(void)
            "checkpoint's) and writes one CSV row per window: video,start,end,label,\n"
            "p_<class>...,pred. --save-embeddings also writes Z (N,512), s (N,64), start and\n"
            "video_index per window and the video ids.\n");
+}
+
+/* No output over an input or the other output, both outputs writable (cli/outputs.h). The
+ * folder of the first --input is where its groundtruth and signers files are looked for. */
+static int check_paths(const char *ckpt, const char *data, const char *const *inputs,
+                       size_t n_inputs, const char *gt, const char *out, const char *emb)
+{
+    struct cli_path *p = calloc(n_inputs + 6, sizeof *p);
+    char *dir = n_inputs ? strdup(inputs[0]) : NULL;
+    if (!p || (n_inputs && !dir)) {
+        free(p);
+        free(dir);
+        return CLI_FAIL;
+    }
+    size_t n = 0;
+    p[n++] = (struct cli_path){"--ckpt", ckpt, CLI_IN_FILE, NULL};
+    p[n++] = (struct cli_path){"--data", data, CLI_IN_DATA_DIR, NULL};
+    p[n++] = (struct cli_path){"--groundtruth", gt, CLI_IN_FILE, NULL};
+    for (size_t i = 0; i < n_inputs; i++)
+        p[n++] = (struct cli_path){"--input", inputs[i], CLI_IN_FILE, NULL};
+    if (dir) {
+        char *slash = strrchr(dir, '/');
+        if (slash) slash[slash == dir] = '\0';
+        p[n++] = (struct cli_path){"--input", slash ? dir : ".", CLI_IN_META_DIR, NULL};
+    }
+    p[n++] = (struct cli_path){"--out", out, CLI_OUT_FILE, NULL};
+    p[n++] = (struct cli_path){"--save-embeddings", emb, CLI_OUT_FILE, NULL};
+    int rc = cli_check_paths(CMD, p, n);
+    free(p);
+    free(dir);
+    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -142,6 +174,8 @@ int cmd_predict(int argc, char **argv)
         rc = cli_usage_error(CMD, "give either --data DIR or --input FILE.npz ...");
         goto done;
     }
+    rc = check_paths(ckpt, data, inputs, n_inputs, gt, out, emb);
+    if (rc != CLI_OK) goto done;
     cli_set_threads((int)threads);
     rc = CLI_FAIL;
     struct error err;
@@ -181,7 +215,9 @@ int cmd_predict(int argc, char **argv)
                    d.face_points_in_file);
         goto fail;
     }
-    const size_t n = ds.n_windows, B = (size_t)batch, T = dc.window, NC = d.num_classes;
+    /* --batch beyond the windows there are would only size buffers for nothing */
+    const size_t n = ds.n_windows, B = (size_t)batch < n ? (size_t)batch : (n ? n : 1);
+    const size_t T = dc.window, NC = d.num_classes;
     const size_t S = 2 * dc.coords, ZD = 2 * m.cfg.dims.gru, SD = m.cfg.dims.signer_dim;
     x = sg_malloc(B * T * ds.layout.joints, dc.coords * sizeof(float), "predict", &err);
     stats = sg_malloc(B, S * sizeof(float), "predict", &err);

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,9 @@
 
 #include "core/alloc.h"
 #include "core/atomic_file.h"
+#include "core/dir_lock.h"
+#include "core/input_file.h"
+#include "core/mem.h"
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/dataset.h"
@@ -43,6 +47,9 @@
 #include "viz/plot.h"
 
 static volatile sig_atomic_t stop_requested;
+
+const char *const trainer_output_files[] = {"last.safetensors", "best.safetensors", "metrics.csv",
+                                            "training_curves.png", DIR_LOCK_NAME, NULL};
 
 void trainer_request_stop(void) { stop_requested = 1; }
 
@@ -285,6 +292,11 @@ static int select_windows(struct run *r, struct error *err)
          n_val_videos, ds->n_windows, r->n_train, r->n_val, unlabelled, not_class);
     if (r->n_train == 0)
         return error_set(err, "no labelled training windows in '%s'", r->cfg->data_dir);
+    if (r->n_val == 0 && r->cfg->splits_json[0])
+        return error_set(err, "the val split of '%s' has no labelled window in '%s' (%zu "
+                         "validation videos loaded); list annotated videos that have an npz "
+                         "under splits.val", r->cfg->splits_json, r->cfg->data_dir,
+                         n_val_videos);
     if (r->n_val == 0)
         return error_set(err, "no labelled validation windows in '%s' (%zu videos)",
                          r->cfg->data_dir, ds->n_videos),
@@ -774,23 +786,6 @@ static int save_best(struct run *r, const char *config_json, size_t epoch, doubl
     return checkpoint_save(&r->m, path, &meta, NULL, err);
 }
 
-static int make_dirs(const char *path, struct error *err)
-{
-    char buf[TRAIN_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return error_set(err, "cannot create folder '%s': %s", buf, strerror(errno));
-            *p = saved;
-            if (!saved) break;
-        }
-    }
-    return 0;
-}
-
 /* ---- the run ----------------------------------------------------------------------------- */
 
 static void run_free(struct run *r)
@@ -825,6 +820,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     char *config_json = NULL;
     struct loop_state ls = {0};
     int status = TRAINER_FAILED;
+    struct dir_lock lock = {-1};
 
     struct rng base;
     rng_seed(&base, cfg->seed);
@@ -838,6 +834,10 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         error_hint(err, "add --use-pseudo-signers or --signer-source real");
         goto out;
     }
+    /* the output folder first: a second run into it, or a folder that cannot be made, fails
+     * before the data is loaded rather than after an epoch */
+    if (dir_make_all(cfg->out_dir, err) || dir_lock_acquire(&lock, cfg->out_dir, "--out", err))
+        goto out;
     if (dataset_load(&r->ds, cfg->data_dir, &cfg->data, true, hooks->warn, err)) goto out;
     if (cfg->max_files && r->ds.n_videos > cfg->max_files) {
         /* the first --max-files videos in byte order; the others' windows are not used */
@@ -852,6 +852,28 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         assign_signers(r, err))
         goto out;
     class_weights(r);
+    {
+        /* every epoch's validation builds an NC x NC confusion matrix: a --num-classes the
+         * machine cannot hold fails now, not after the first epoch */
+        const size_t NC = r->d.num_classes;
+        size_t cm;
+        if (!size_mul(NC, NC, &cm) || !size_mul(cm, sizeof(size_t), &cm)) cm = SIZE_MAX;
+        if (cm >= MEM_CHECK_MIN && cm > mem_available()) {
+            char need[32], have[32];
+            error_set(err, "--num-classes %zu: the validation confusion matrix (%zu x %zu) "
+                      "needs %s, more than the %s of memory available; lower --num-classes",
+                      NC, NC, NC, format_bytes(cm, need, sizeof need),
+                      format_bytes(mem_available(), have, sizeof have));
+            goto out;
+        }
+    }
+    if (r->B > r->n_train) {
+        /* a batch larger than the training set is one batch of all of it: the same step,
+         * without an activation arena sized for windows that do not exist */
+        info(hooks, "batch: --batch %zu is more than the %zu training windows; batches of %zu",
+             r->B, r->n_train, r->n_train);
+        r->B = r->n_train;
+    }
     r->d.num_joints = r->J;
     r->d.face_points_in_file = r->ds.layout.face_in_file ? r->ds.layout.face_in_file : 478;
     r->d.stats_size = r->S;
@@ -886,7 +908,6 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     ls.hist = sg_calloc(cfg->epochs ? cfg->epochs : 1, HIST_COLS * sizeof(double), "history", err);
     if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist)
         goto out;
-    if (make_dirs(cfg->out_dir, err)) goto out;
     if (model_reserve(&r->m, B, r->T, err)) goto out;
 
     ls.shuffle_at_epoch_start = r->rng_shuffle;
@@ -1006,5 +1027,6 @@ out:
     free(config_json);
     free(ls.hist);
     run_free(r);
+    dir_lock_release(&lock);
     return status;
 }
