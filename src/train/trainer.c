@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/atomic_file.h"
@@ -786,6 +787,42 @@ static int save_best(struct run *r, const char *config_json, size_t epoch, doubl
     return checkpoint_save(&r->m, path, &meta, NULL, err);
 }
 
+/* The first prefix of `path` (a folder path) that does not exist, into buf; false when the
+ * whole path exists. */
+static bool first_missing(const char *path, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "%s", path);
+    size_t n = strlen(buf);
+    struct stat st;
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (stat(buf, &st) != 0) return true;
+        buf[i] = c;
+    }
+    return false;
+}
+
+/* A run that fails leaves no trace in folders it created: its lock file and the folders from
+ * `path` up to `top` go if they are empty (rmdir refuses otherwise). */
+static void remove_created(const char *path, const char *top)
+{
+    char buf[TRAIN_PATH_MAX + 32];
+    snprintf(buf, sizeof buf, "%s/%s", path, DIR_LOCK_NAME);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s", path);
+    const size_t keep = strlen(top);
+    for (;;) {
+        size_t n = strlen(buf);
+        while (n > 1 && buf[n - 1] == '/') buf[--n] = '\0';
+        if (n < keep || rmdir(buf) != 0) break;
+        char *slash = strrchr(buf, '/');
+        if (!slash || (size_t)(slash - buf) < keep) break;
+        *slash = '\0';
+    }
+}
+
 /* ---- the run ----------------------------------------------------------------------------- */
 
 static void run_free(struct run *r)
@@ -821,6 +858,8 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     struct loop_state ls = {0};
     int status = TRAINER_FAILED;
     struct dir_lock lock = {-1};
+    char created[TRAIN_PATH_MAX];
+    bool created_top = false;
 
     struct rng base;
     rng_seed(&base, cfg->seed);
@@ -836,6 +875,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     }
     /* the output folder first: a second run into it, or a folder that cannot be made, fails
      * before the data is loaded rather than after an epoch */
+    created_top = first_missing(cfg->out_dir, created, sizeof created);
     if (dir_make_all(cfg->out_dir, err) || dir_lock_acquire(&lock, cfg->out_dir, "--out", err))
         goto out;
     if (dataset_load(&r->ds, cfg->data_dir, &cfg->data, true, hooks->warn, err)) goto out;
@@ -1027,6 +1067,8 @@ out:
     free(config_json);
     free(ls.hist);
     run_free(r);
+    if (status == TRAINER_FAILED && created_top && lock.fd >= 0)
+        remove_created(cfg->out_dir, created);
     dir_lock_release(&lock);
     return status;
 }
