@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "data/landmarks.h"
@@ -96,6 +97,41 @@ int cmd_convert(int argc, char **argv)
     if (!out) return cli_usage_error(CMD, "--out DIR is required");
     if (optind >= argc) return cli_usage_error(CMD, "no input recording given");
 
+    /* before any work: no output over an input (converting DIR/a.npz --to npz --out DIR
+     * would replace it), the output folder writable (cli/outputs.h) */
+    {
+        size_t n_in = (size_t)(argc - optind), n = 0;
+        struct cli_path *p = calloc(n_in + 1, sizeof *p);
+        char **files = calloc(n_in + 1, sizeof *files);
+        int pc = CLI_FAIL;
+        if (p && files) {
+            for (size_t i = 0; i < n_in; i++) {
+                const char *in = argv[optind + (int)i];
+                const char *base = strrchr(in, '/');
+                size_t len = strlen(in);
+                while (len > 1 && in[len - 1] == '/') len--; /* an OpenPose folder as DIR/ */
+                base = NULL;
+                for (size_t k = 0; k < len; k++)
+                    if (in[k] == '/') base = in + k + 1;
+                if (!base) base = in;
+                size_t blen = (size_t)(in + len - base);
+                if (blen > 4 && !strncmp(base + blen - 4, ".npz", 4)) blen -= 4;
+                else if (blen > 5 && !strncmp(base + blen - 5, ".pose", 5)) blen -= 5;
+                size_t m = blen + 6;
+                if (!(files[i] = malloc(m))) break;
+                snprintf(files[i], m, "%.*s.%s", (int)blen, base, to_pose ? "pose" : "npz");
+                p[n++] = (struct cli_path){"IN", in, CLI_IN_FILE, NULL};
+            }
+            if (n == n_in) {
+                p[n++] = (struct cli_path){"--out", out, CLI_OUT_DIR, (const char *const *)files};
+                pc = cli_check_paths(CMD, p, n);
+            }
+        }
+        for (size_t i = 0; files && i < n_in; i++) free(files[i]);
+        free(files);
+        free(p);
+        if (pc != CLI_OK) return pc;
+    }
     struct error err;
     struct stat st;
     if (stat(out, &st) != 0) {

@@ -29,6 +29,7 @@
 
 #include "cli/cli.h"
 #include "cli/detect_report.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -36,6 +37,7 @@
 #include "data/splits.h"
 #include "detect/recording.h"
 #include "detect/stream.h"
+#include "io/csv.h"
 #include "io/eaf.h"
 #include "train/infer.h"
 #include "viz/plot.h"
@@ -68,21 +70,6 @@ static void print_help(void)
            "--stream reads MediaPipe frames as JSON lines on stdin and answers each at once.\n");
 }
 
-/* One CSV field, quoted as RFC 4180 says when it holds a comma, quote, CR or LF. */
-static void csv_field(FILE *fp, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, fp);
-        return;
-    }
-    fputc('"', fp);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', fp);
-        fputc(*s, fp);
-    }
-    fputc('"', fp);
-}
-
 struct run {
     struct infer inf;
     struct detect_options o;
@@ -110,9 +97,7 @@ static int write_frames(const struct run *r, const char *path, const struct dete
     if (multi) {
         for (size_t q = 0; q < NC; q++) {
             fputc(',', af.fp);
-            char name[600];
-            snprintf(name, sizeof name, "p_%s", r->inf.d.classes[q]);
-            csv_field(af.fp, name);
+            csv_write_prefixed(af.fp, "p_", r->inf.d.classes[q]);
         }
         fprintf(af.fp, ",class");
     }
@@ -126,7 +111,7 @@ static int write_frames(const struct run *r, const char *path, const struct dete
                 if (d->fp[f * NC + q] > d->fp[f * NC + best]) best = q;
             }
             fputc(',', af.fp);
-            csv_field(af.fp, r->inf.d.classes[best]);
+            csv_write_field(af.fp, r->inf.d.classes[best]);
         }
         fputc('\n', af.fp);
     }
@@ -143,7 +128,7 @@ static int write_segments(const struct run *r, const char *path, const struct de
         const struct detect_segment *sg = &d->seg[i];
         fprintf(af.fp, "%zu,%zu,%.6f,%.6f,%.9g,", sg->start, sg->end, (double)sg->start / d->fps,
                 (double)(sg->end + 1) / d->fps, sg->mean_p);
-        csv_field(af.fp, segment_label(r, sg));
+        csv_write_field(af.fp, segment_label(r, sg));
         fputc('\n', af.fp);
     }
     return atomic_file_commit(&af, err);
@@ -243,6 +228,47 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /* ---- files ------------------------------------------------------------------------------ */
+
+/* Before any work: no output over an input, the output folder writable (cli/outputs.h). The
+ * names written for --input recordings are known ahead (their ids); summary.json always. */
+static int check_paths(const char *ckpt, const char *data, const char *const *inputs,
+                       size_t n_inputs, const char *gt, const char *splits, const char *out_dir)
+{
+    static const char *const suffix[] = {".frames.csv", ".segments.csv", ".eaf", ".png"};
+    size_t nf = 4 * n_inputs + 2, n = 0;
+    char **files = calloc(nf, sizeof *files);
+    struct cli_path *p = calloc(n_inputs + 6, sizeof *p);
+    int rc = CLI_FAIL;
+    if (!files || !p) goto out;
+    size_t k = 0;
+    for (size_t i = 0; i < n_inputs; i++) {
+        const char *base = strrchr(inputs[i], '/');
+        base = base ? base + 1 : inputs[i];
+        size_t len = strlen(base);
+        while (len && base[len - 1] == '/') len--; /* an OpenPose folder given as DIR/ */
+        const char *dot = memchr(base, '.', len) ? strrchr(base, '.') : NULL;
+        if (dot && dot < base + len) len = (size_t)(dot - base);
+        for (size_t j = 0; j < 4; j++) {
+            size_t m = len + strlen(suffix[j]) + 1;
+            if (!(files[k] = malloc(m))) goto out;
+            snprintf(files[k++], m, "%.*s%s", (int)len, base, suffix[j]);
+        }
+    }
+    files[k] = (char *)"summary.json";
+    p[n++] = (struct cli_path){"--ckpt", ckpt, CLI_IN_FILE, NULL};
+    p[n++] = (struct cli_path){"--data", data, CLI_IN_DATA_DIR, NULL};
+    p[n++] = (struct cli_path){"--groundtruth", gt, CLI_IN_FILE, NULL};
+    p[n++] = (struct cli_path){"--splits-json", splits, CLI_IN_FILE, NULL};
+    for (size_t i = 0; i < n_inputs; i++)
+        p[n++] = (struct cli_path){"--input", inputs[i], CLI_IN_FILE, NULL};
+    p[n++] = (struct cli_path){"--out-dir", out_dir, CLI_OUT_DIR, (const char *const *)files};
+    rc = cli_check_paths(CMD, p, n);
+out:
+    for (size_t i = 0; files && i < 4 * n_inputs; i++) free(files[i]);
+    free(files);
+    free(p);
+    return rc;
+}
 
 static int run_files(struct run *r, const char *data, const char **inputs, size_t n_inputs,
                      const char *gt, const char *splits_json, int split)
@@ -551,6 +577,10 @@ int cmd_detect(int argc, char **argv)
     if (r.media) {
         struct stat st;
         r.media_is_dir = stat(r.media, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (!stream) {
+        rc = check_paths(ckpt, data, inputs, n_inputs, gt, splits, r.out_dir);
+        if (rc != CLI_OK) goto done;
     }
     cli_set_threads((int)threads);
     struct error err;

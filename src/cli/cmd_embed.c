@@ -20,10 +20,12 @@
 
 #include "cli/cli.h"
 #include "cli/data_opts.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "io/csv.h"
 #include "train/kmeans.h"
 #include "train/infer.h"
 #include "viz/pca.h"
@@ -147,6 +149,16 @@ int cmd_embed(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!data || !ckpt) return cli_usage_error(CMD, "--data DIR and --ckpt FILE are required");
+    const struct cli_path paths[] = {
+        {"--data", data, CLI_IN_DATA_DIR, NULL},
+        {"--ckpt", ckpt, CLI_IN_FILE, NULL},
+        {"--groundtruth", mine.groundtruth, CLI_IN_FILE, NULL},
+        {"--signers", mine.signers, CLI_IN_FILE, NULL},
+        {"--out", out, CLI_OUT_FILE, NULL},
+        {"--save-csv", csv, CLI_OUT_FILE, NULL},
+    };
+    int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+    if (pc != CLI_OK) return pc;
     cli_set_threads((int)threads);
     struct error err;
     struct warn_sink warn = {cli_warn, (void *)CMD};
@@ -289,8 +301,9 @@ int cmd_embed(int argc, char **argv)
         fputc('\n', af.fp);
         for (size_t i = 0; i < n; i++) {
             const struct data_window *w = &ds.windows[i];
-            fprintf(af.fp, "%s,%u,%s", ds.videos[w->video].id, (unsigned)w->start,
-                    w->label >= 0 ? groundtruth_label_name(&ds.gt, w->label) : "");
+            csv_write_field(af.fp, ds.videos[w->video].id);
+            fprintf(af.fp, ",%u,", (unsigned)w->start);
+            csv_write_field(af.fp, w->label >= 0 ? groundtruth_label_name(&ds.gt, w->label) : "");
             for (size_t q = 0; q < D; q++) fprintf(af.fp, ",%.9g", (double)emb[i * D + q]);
             fputc('\n', af.fp);
         }

@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "cli/detect_report.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
@@ -29,6 +30,8 @@
 #include "data/splits.h"
 #include "detect/recording.h"
 #include "train/infer.h"
+#include "io/csv.h"
+#include "io/json_utf8.h"
 #include "train/evaluate.h"
 #include "train/logreg.h"
 #include "viz/plot.h"
@@ -66,10 +69,13 @@ static int write_cm_csv(const char *path, const struct eval_result *r, struct er
     if (atomic_file_open(&af, path, err)) return -1;
     const size_t NC = r->num_classes;
     fprintf(af.fp, "true\\predicted");
-    for (size_t k = 0; k < NC; k++) fprintf(af.fp, ",%s", r->classes[k]);
+    for (size_t k = 0; k < NC; k++) {
+        csv_sep(af.fp);
+        csv_write_field(af.fp, r->classes[k]);
+    }
     fprintf(af.fp, "\n");
     for (size_t t = 0; t < NC; t++) {
-        fprintf(af.fp, "%s", r->classes[t]);
+        csv_write_field(af.fp, r->classes[t]);
         for (size_t p = 0; p < NC; p++) fprintf(af.fp, ",%zu", r->cm[t * NC + p]);
         fprintf(af.fp, "\n");
     }
@@ -192,6 +198,10 @@ static int write_json(const char *path, const struct eval_options *o, const stru
         cJSON_AddNumberToObject(pr, "chance", r->probe_chance);
     }
     if (frames) cJSON_AddItemReferenceToObject(root, "frames", frames);
+    if (json_check_utf8(root, "eval --json", err)) {
+        cJSON_Delete(root);
+        return -1;
+    }
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
     if (!text) return error_set(err, "out of memory (JSON)");
@@ -381,6 +391,21 @@ int cmd_eval(int argc, char **argv)
         if (dir && slash) dir[slash == o.ckpt ? 1 : slash - o.ckpt] = '\0';
     }
     if (!dir) return cli_fail(CMD, &err);
+    static const char *const files[] = {"confusion_matrix.csv", "confusion_matrix.png", NULL};
+    const struct cli_path paths[] = {
+        {"--ckpt", o.ckpt, CLI_IN_FILE, NULL},
+        {"--data", o.data, CLI_IN_DATA_DIR, NULL},
+        {"--splits-json", o.splits_json, CLI_IN_FILE, NULL},
+        {"--signers", o.signers, CLI_IN_FILE, NULL},
+        {"--groundtruth", o.groundtruth, CLI_IN_FILE, NULL},
+        {"--out-dir", dir, CLI_OUT_DIR, files},
+        {"--json", json, CLI_OUT_FILE, NULL},
+    };
+    int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+    if (pc != CLI_OK) {
+        free(dir);
+        return pc;
+    }
     struct eval_result r;
     memset(&r, 0, sizeof r);
     cJSON *frames_json = NULL;

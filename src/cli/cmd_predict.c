@@ -16,10 +16,12 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "io/csv.h"
 #include "io/npz.h"
 #include "train/infer.h"
 
@@ -36,6 +38,37 @@ static void print_help(void)
            "checkpoint's) and writes one CSV row per window: video,start,end,label,\n"
            "p_<class>...,pred. --save-embeddings also writes Z (N,512), s (N,64), start and\n"
            "video_index per window and the video ids.\n");
+}
+
+/* No output over an input or the other output, both outputs writable (cli/outputs.h). The
+ * folder of the first --input is where its groundtruth and signers files are looked for. */
+static int check_paths(const char *ckpt, const char *data, const char *const *inputs,
+                       size_t n_inputs, const char *gt, const char *out, const char *emb)
+{
+    struct cli_path *p = calloc(n_inputs + 6, sizeof *p);
+    char *dir = n_inputs ? strdup(inputs[0]) : NULL;
+    if (!p || (n_inputs && !dir)) {
+        free(p);
+        free(dir);
+        return CLI_FAIL;
+    }
+    size_t n = 0;
+    p[n++] = (struct cli_path){"--ckpt", ckpt, CLI_IN_FILE, NULL};
+    p[n++] = (struct cli_path){"--data", data, CLI_IN_DATA_DIR, NULL};
+    p[n++] = (struct cli_path){"--groundtruth", gt, CLI_IN_FILE, NULL};
+    for (size_t i = 0; i < n_inputs; i++)
+        p[n++] = (struct cli_path){"--input", inputs[i], CLI_IN_FILE, NULL};
+    if (dir) {
+        char *slash = strrchr(dir, '/');
+        if (slash) slash[slash == dir] = '\0';
+        p[n++] = (struct cli_path){"--input", slash ? dir : ".", CLI_IN_META_DIR, NULL};
+    }
+    p[n++] = (struct cli_path){"--out", out, CLI_OUT_FILE, NULL};
+    p[n++] = (struct cli_path){"--save-embeddings", emb, CLI_OUT_FILE, NULL};
+    int rc = cli_check_paths(CMD, p, n);
+    free(p);
+    free(dir);
+    return rc;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -138,6 +171,8 @@ int cmd_predict(int argc, char **argv)
         rc = cli_usage_error(CMD, "give either --data DIR or --input FILE.npz ...");
         goto done;
     }
+    rc = check_paths(ckpt, data, inputs, n_inputs, gt, out, emb);
+    if (rc != CLI_OK) goto done;
     cli_set_threads((int)threads);
     rc = CLI_FAIL;
     struct error err;
@@ -189,21 +224,28 @@ int cmd_predict(int argc, char **argv)
     if (infer_windows(&inf, &ds, order, n, &io, &err)) goto fail;
     if (atomic_file_open(&af, out, &err)) goto fail;
     fprintf(af.fp, "video,start,end,label");
-    for (size_t k = 0; k < NC; k++) fprintf(af.fp, ",p_%s", inf.d.classes[k]);
+    for (size_t k = 0; k < NC; k++) {
+        csv_sep(af.fp);
+        csv_write_prefixed(af.fp, "p_", inf.d.classes[k]);
+    }
     fprintf(af.fp, ",pred\n");
     for (size_t i = 0; i < n; i++) {
         const struct data_window *win = &ds.windows[order[i]];
         const struct data_video *dv = &ds.videos[win->video];
         size_t end = win->start + T < dv->frames ? win->start + T : dv->frames;
         const char *label = win->label >= 0 ? groundtruth_label_name(&ds.gt, win->label) : "";
-        fprintf(af.fp, "%s,%u,%zu,%s", dv->id, (unsigned)win->start, end, label);
+        csv_write_field(af.fp, dv->id);
+        fprintf(af.fp, ",%u,%zu,", (unsigned)win->start, end);
+        csv_write_field(af.fp, label);
         const float *p = probs + i * NC, *lg = logits + i * NC;
         size_t best = 0;
         for (size_t q = 0; q < NC; q++) {
             fprintf(af.fp, ",%.9g", (double)p[q]);
             if (lg[q] > lg[best]) best = q;
         }
-        fprintf(af.fp, ",%s\n", inf.d.classes[best]);
+        csv_sep(af.fp);
+        csv_write_field(af.fp, inf.d.classes[best]);
+        fputc('\n', af.fp);
     }
     if (atomic_file_commit(&af, &err)) goto fail;
     if (emb && write_embeddings(emb, &ds, Zs, ZD, Ss, SD, order, n, &err)) goto fail;

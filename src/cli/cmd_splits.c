@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "data/splits.h"
@@ -119,6 +120,19 @@ int cmd_splits(int argc, char **argv)
     if (!data) return cli_usage_error(CMD, "--data DIR is required");
     if (s_label[0] == '\0') return cli_usage_error(CMD, "--s-label must not be empty");
     if (splits_check_ratios(ratios, &err) != 0) return cli_usage_error(CMD, "%s", err.msg);
+    {
+        char *def = out_arg ? NULL : join_path(data, "splits.json", &err);
+        if (!out_arg && !def) return cli_fail(CMD, &err);
+        const struct cli_path paths[] = {
+            {"--data", data, CLI_IN_DATA_DIR, NULL},
+            {"--groundtruth", gt_arg, CLI_IN_FILE, NULL},
+            {"--signers", signers_arg, CLI_IN_FILE, NULL},
+            {"--out", out_arg ? out_arg : def, CLI_OUT_FILE, NULL},
+        };
+        int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+        free(def);
+        if (pc != CLI_OK) return pc;
+    }
 
     int rc = CLI_FAIL;
     struct warn_sink warn = {cli_warn, (void *)CMD};

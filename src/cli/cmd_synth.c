@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/outputs.h"
 #include "core/error.h"
 #include "data/synth.h"
 
@@ -88,6 +89,10 @@ int cmd_synth(int argc, char **argv)
         return cli_usage_error(CMD, "--signers (%zu) must not exceed --videos (%zu)",
                                cfg.signers, cfg.videos);
 
+    static const char *const files[] = {"groundtruth.txt", "signers.txt", NULL};
+    const struct cli_path paths[] = {{"--out", out, CLI_OUT_DIR, files}};
+    int pc = cli_check_paths(CMD, paths, 1);
+    if (pc != CLI_OK) return pc;
     struct error err;
     struct synth_summary sum;
     struct timespec t0, t1;

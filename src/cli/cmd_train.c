@@ -17,6 +17,7 @@
 
 #include "cli/cli.h"
 #include "cli/data_opts.h"
+#include "cli/outputs.h"
 #include "core/error.h"
 #include "train/trainer.h"
 
@@ -310,6 +311,16 @@ int cmd_train(int argc, char **argv)
         cfg.classes[0] = '\0';
         cfg.num_classes = 0;
     }
+    /* every path before any work: no output over an input, --out writable */
+    const struct cli_path paths[] = {
+        {"--data", cfg.data_dir, CLI_IN_DATA_DIR, NULL},
+        {"--splits-json", cfg.splits_json, CLI_IN_FILE, NULL},
+        {"--groundtruth", cfg.data.groundtruth, CLI_IN_FILE, NULL},
+        {"--signers", cfg.data.signers, CLI_IN_FILE, NULL},
+        {"--out", cfg.out_dir, CLI_OUT_DIR, trainer_output_files},
+    };
+    int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+    if (pc != CLI_OK) return pc;
     cli_set_threads((int)cfg.threads);
 
     struct ui u = {.tty = isatty(2) != 0};

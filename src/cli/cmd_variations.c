@@ -24,8 +24,11 @@
 
 #include "cli/cli.h"
 #include "cli/data_opts.h"
+#include "cli/outputs.h"
 #include "core/atomic_file.h"
+#include "core/dir_lock.h"
 #include "core/error.h"
+#include "io/csv.h"
 #include "train/trainer.h"
 
 #define CMD "variations"
@@ -92,11 +95,12 @@ static int write_summary(const char *base, const struct result *res, struct erro
     for (int v = 0; v < V_COUNT; v++) {
         const struct result *r = &res[v];
         if (!r->ran) continue;
+        csv_write_field(af.fp, variant_names[v]);
         if (!r->ok) {
-            fprintf(af.fp, "%s,failed,,,,,,%.3f\n", variant_names[v], r->seconds);
+            fprintf(af.fp, ",failed,,,,,,%.3f\n", r->seconds);
             continue;
         }
-        fprintf(af.fp, "%s,ok,%zu,%.9g,%.9g,%.9g,%.9g,%.3f\n", variant_names[v], r->best_epoch,
+        fprintf(af.fp, ",ok,%zu,%.9g,%.9g,%.9g,%.9g,%.3f\n", r->best_epoch,
                 r->v[HIST_VAL_LOSS], r->v[HIST_VAL_ACC], r->v[HIST_VAL_F1], r->v[HIST_VAL_PR_AUC],
                 r->seconds);
     }
@@ -223,7 +227,24 @@ int cmd_variations(int argc, char **argv)
     bool any = false;
     for (int k = 0; k < V_COUNT; k++) any |= !skip[k];
     if (!any) return cli_usage_error(CMD, "every variant is skipped");
+    /* every path before the first variant trains: --base-out is a folder that can be
+     * written and no input; the folder is then locked for the whole run (each variant also
+     * locks its own sub-folder) */
+    static const char *const files[] = {"summary.csv", "summary.md", "basic", "binary",
+                                        "pseudo", "supcon", "film", "mi", "film_pseudo",
+                                        "supcon_film", DIR_LOCK_NAME, NULL};
+    const struct cli_path paths[] = {
+        {"--data", base.data_dir, CLI_IN_DATA_DIR, NULL},
+        {"--groundtruth", base.data.groundtruth, CLI_IN_FILE, NULL},
+        {"--signers", base.data.signers, CLI_IN_FILE, NULL},
+        {"--base-out", base_out, CLI_OUT_DIR, files},
+    };
+    int pc = cli_check_paths(CMD, paths, sizeof paths / sizeof paths[0]);
+    if (pc != CLI_OK) return pc;
     struct error err;
+    struct dir_lock lock;
+    if (dir_make_all(base_out, &err) || dir_lock_acquire(&lock, base_out, "--base-out", &err))
+        return cli_fail(CMD, &err);
     struct result res[V_COUNT];
     memset(res, 0, sizeof res);
     struct warn_sink warn = {cli_warn, (void *)CMD};
@@ -261,7 +282,10 @@ int cmd_variations(int argc, char **argv)
         int rc = trainer_run(&cfg, &hooks, &err);
         res[k].seconds = now_s() - t0;
         res[k].ok = rc == TRAINER_OK;
-        if (rc == TRAINER_INTERRUPTED) return 130;
+        if (rc == TRAINER_INTERRUPTED) {
+            dir_lock_release(&lock);
+            return 130;
+        }
         if (rc != TRAINER_OK) {
             snprintf(res[k].error, sizeof res[k].error, "%s", err.msg);
             for (char *p = res[k].error; *p; p++)
@@ -270,17 +294,9 @@ int cmd_variations(int argc, char **argv)
             failures++;
         }
     }
-    /* the base folder exists once a variant ran; make sure of it when all failed early */
-    for (char *q = base_out + 1;; q++) {
-        if (*q == '/' || *q == '\0') {
-            char saved = *q;
-            *q = '\0';
-            mkdir(base_out, 0777);
-            *q = saved;
-            if (!saved) break;
-        }
-    }
-    if (write_summary(base_out, res, &err)) return cli_fail(CMD, &err);
+    int wr = write_summary(base_out, res, &err);
+    dir_lock_release(&lock);
+    if (wr) return cli_fail(CMD, &err);
     char path[TRAIN_PATH_MAX + 32];
     snprintf(path, sizeof path, "%s/summary.md", base_out);
     FILE *f = fopen(path, "rb");

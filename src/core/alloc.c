@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/mem.h"
 
 static long fail_countdown = -1; /* test hook only; -1 = off */
 
@@ -24,6 +25,12 @@ static int too_big(size_t n, size_t size, const char *what, struct error *err)
                      size);
 }
 
+/* A large request is compared with the memory there is before malloc sees it (mem.h). */
+static bool fits(size_t bytes, const char *what, struct error *err)
+{
+    return bytes < MEM_CHECK_MIN || mem_check(bytes, what ? what : "alloc", err) == 0;
+}
+
 void *sg_malloc(size_t n, size_t size, const char *what, struct error *err)
 {
     size_t bytes;
@@ -31,6 +38,7 @@ void *sg_malloc(size_t n, size_t size, const char *what, struct error *err)
         too_big(n, size, what, err);
         return NULL;
     }
+    if (!fits(bytes, what, err)) return NULL;
     void *p = malloc(bytes ? bytes : 1);
     if (!p) too_big(n, size, what, err);
     return p;
@@ -43,6 +51,7 @@ void *sg_calloc(size_t n, size_t size, const char *what, struct error *err)
         too_big(n, size, what, err);
         return NULL;
     }
+    if (!fits(bytes, what, err)) return NULL;
     void *p = calloc(bytes ? n : 1, bytes ? size : 1);
     if (!p) too_big(n, size, what, err);
     return p;
@@ -52,6 +61,7 @@ int sg_realloc(void **p, size_t n, size_t size, const char *what, struct error *
 {
     size_t bytes;
     if (!size_mul(n, size, &bytes) || injected_failure()) return too_big(n, size, what, err);
+    if (!fits(bytes, what, err)) return -1;
     void *q = realloc(*p, bytes ? bytes : 1);
     if (!q) return too_big(n, size, what, err);
     *p = q;
@@ -66,6 +76,7 @@ void *sg_aligned_calloc(size_t n, size_t size, const char *what, struct error *e
         return NULL;
     }
     bytes &= ~(size_t)63;
+    if (!fits(bytes, what, err)) return NULL;
     void *p = aligned_alloc(64, bytes ? bytes : 64);
     if (!p) {
         too_big(n, size, what, err);

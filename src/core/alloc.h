@@ -2,7 +2,9 @@
  *
  * Sizes that come from input (shapes in an npy header, counts in a file) are multiplied with
  * size_mul() before anything is allocated; the allocation helpers fail with a message naming
- * what was being allocated instead of returning a short buffer.
+ * what was being allocated instead of returning a short buffer. A request of MEM_CHECK_MIN
+ * bytes or more is first compared with the memory available (core/mem.h) and refused with
+ * both sizes in the message rather than left to overcommit and the OOM killer.
  *
  * A test build can make the n-th allocation fail on purpose (alloc_fail_after) to prove that
  * error paths free what they took; in normal runs the counter is off.

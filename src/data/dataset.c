@@ -442,9 +442,12 @@ static int cmp_id_ptr(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Groundtruth: per-frame labels of every video, a warning per id without an npz. */
-static int attach_labels(struct dataset *ds, bool required, const struct warn_sink *warn,
-                         struct error *err)
+/* Groundtruth: per-frame labels of every video, a warning per id without an npz — or, when
+ * the videos are files named one by one (`predict --input`), a warning per named video the
+ * groundtruth does not annotate: a groundtruth shared by a whole dataset lists hundreds of
+ * other videos, which are not worth a warning each. */
+static int attach_labels(struct dataset *ds, bool required, bool listed,
+                         const struct warn_sink *warn, struct error *err)
 {
     const struct data_config *cfg = &ds->cfg;
     if (groundtruth_find(ds->dir, cfg->groundtruth[0] ? cfg->groundtruth : NULL, required,
@@ -459,6 +462,14 @@ static int attach_labels(struct dataset *ds, bool required, const struct warn_si
             return -1;
         v->n_annotations =
             groundtruth_frame_labels(&ds->gt, v->id, v->frames, cfg->label_fill, v->labels);
+    }
+    if (listed) {
+        for (size_t i = 0; i < ds->n_videos; i++)
+            if (!groundtruth_find_video(&ds->gt, ds->videos[i].id))
+                warn_emit(warn, "%s: no annotation for video '%s' ('%s'); its windows are "
+                          "unlabelled", ds->groundtruth_path, ds->videos[i].id,
+                          ds->videos[i].path);
+        return 0;
     }
     const char **ids = sg_malloc(ds->n_videos, sizeof *ids, "dataset: id index", err);
     if (!ids) return -1;
@@ -509,7 +520,7 @@ static int make_windows(struct dataset *ds, struct error *err)
 
 /* Reads the n videos whose path and id are set, then labels and windows. */
 static int load_videos(struct dataset *ds, size_t n, const struct data_config *cfg,
-                       bool require_groundtruth, const struct warn_sink *warn,
+                       bool require_groundtruth, bool listed, const struct warn_sink *warn,
                        struct error *err)
 {
     /* The files, in parallel; the first failure in byte order is reported. */
@@ -546,7 +557,7 @@ static int load_videos(struct dataset *ds, size_t n, const struct data_config *c
         warn_emit(warn, "'%s': %s; left unnormalised", v->path,
                   v->has_pose ? "no frame with both shoulders" : "no pose member");
     }
-    if (attach_labels(ds, require_groundtruth, warn, err)) return -1;
+    if (attach_labels(ds, require_groundtruth, listed, warn, err)) return -1;
     return make_windows(ds, err);
 }
 
@@ -589,7 +600,7 @@ int dataset_load(struct dataset *ds, const char *dir, const struct data_config *
         snprintf(v->path, plen, "%s/%s", dir, recs[i].name);
     }
     free_recs(recs, n);
-    if (load_videos(ds, n, cfg, require_groundtruth, warn, err)) goto fail;
+    if (load_videos(ds, n, cfg, require_groundtruth, false, warn, err)) goto fail;
     return 0;
 fail:
     dataset_free(ds);
@@ -638,7 +649,7 @@ int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
                 goto fail;
             }
     }
-    if (load_videos(ds, n, cfg, false, warn, err)) goto fail;
+    if (load_videos(ds, n, cfg, false, true, warn, err)) goto fail;
     return 0;
 fail:
     dataset_free(ds);

@@ -89,8 +89,10 @@ struct dataset {
 int dataset_load(struct dataset *ds, const char *dir, const struct data_config *cfg,
                  bool require_groundtruth, const struct warn_sink *warn, struct error *err);
 /* Loads the given recordings (.npz, .pose, OpenPose folders; video ids from their names, in
- * the order given; two with one id are an error). The groundtruth is cfg->groundtruth if set, else the first file's
- * folder's groundtruth(.txt) when it exists; windows stay unlabelled without one. */
+ * the order given; two with one id are an error). The groundtruth is cfg->groundtruth if set,
+ * else the first file's folder's groundtruth(.txt) when it exists; windows stay unlabelled
+ * without one. Only the given videos are warned about (one the groundtruth does not
+ * annotate), never the groundtruth's other videos. */
 int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
                        const struct data_config *cfg, const struct warn_sink *warn,
                        struct error *err);

@@ -30,6 +30,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/input_file.h"
 
 /* ---- small string hash table (name → index) ---------------------------------------------- */
 
@@ -187,44 +188,6 @@ static char *dup_token(struct token t, struct error *err)
     memcpy(s, t.s, t.len);
     s[t.len] = '\0';
     return s;
-}
-
-static int read_whole_file(const char *what, const char *path, char **buf, size_t *len,
-                           struct error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(err, "%s: cannot open '%s': %s", what, path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *b = sg_malloc(cap, 1, what, err);
-    if (!b) {
-        fclose(f);
-        return -1;
-    }
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = 0;
-            if (!size_mul(cap, 2, &ncap)) error_set(err, "%s: '%s' is too large", what, path);
-            if (ncap == 0 || sg_realloc((void **)&b, ncap, 1, what, err) != 0) {
-                free(b);
-                fclose(f);
-                return -1;
-            }
-            cap = ncap;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    if (ferror(f)) {
-        int e = errno;
-        free(b);
-        fclose(f);
-        return error_set(err, "%s: cannot read '%s': %s", what, path, strerror(e));
-    }
-    fclose(f);
-    *buf = b;
-    *len = n;
-    return 0;
 }
 
 /* ---- groundtruth ------------------------------------------------------------------------- */
@@ -385,6 +348,7 @@ int groundtruth_parse(struct groundtruth *gt, const char *text, size_t len, cons
 {
     memset(gt, 0, sizeof *gt);
     const char *W = "groundtruth";
+    text_skip_bom(&text, &len);
     struct gt_builder b;
     memset(&b, 0, sizeof b);
     struct line_iter it = {text, len, 0, 0};
@@ -464,7 +428,8 @@ int groundtruth_read(struct groundtruth *gt, const char *path, struct error *err
     memset(gt, 0, sizeof *gt);
     char *buf;
     size_t len;
-    if (read_whole_file("groundtruth", path, &buf, &len, err) != 0) return -1;
+    if (input_file_read(path, "groundtruth", NULL, INPUT_TEXT_MAX, true, &buf, &len, err) != 0)
+        return -1;
     int rc = groundtruth_parse(gt, buf, len, path, err);
     free(buf);
     return rc;
@@ -540,6 +505,9 @@ static bool is_regular_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* An explicit path may also be a pipe (`--groundtruth <(grep … gt.txt)`): it must exist and
+ * not be a folder (core/input_file.h); the defaults in the data folder are regular files. */
+
 static char *join2(const char *dir, const char *name, struct error *err)
 {
     size_t a = strlen(dir), b = strlen(name);
@@ -557,9 +525,7 @@ int groundtruth_find(const char *data_dir, const char *explicit_path, bool requi
 {
     *out = NULL;
     if (explicit_path) {
-        if (!is_regular_file(explicit_path))
-            return error_set(err, "groundtruth: '%s' (--groundtruth) is not a readable file",
-                             explicit_path);
+        if (input_file_check(explicit_path, "groundtruth", "--groundtruth", err)) return -1;
         *out = sg_strdup(explicit_path, err);
         return *out ? 0 : -1;
     }
@@ -606,6 +572,7 @@ int signers_parse(struct signers *s, const char *text, size_t len, const char *l
 {
     memset(s, 0, sizeof *s);
     const char *W = "signers";
+    text_skip_bom(&text, &len);
     struct strmap map;
     memset(&map, 0, sizeof map);
     size_t cap = 0;
@@ -681,7 +648,8 @@ int signers_read(struct signers *s, const char *path, struct error *err)
     memset(s, 0, sizeof *s);
     char *buf;
     size_t len;
-    if (read_whole_file("signers", path, &buf, &len, err) != 0) return -1;
+    if (input_file_read(path, "signers", NULL, INPUT_TEXT_MAX, true, &buf, &len, err) != 0)
+        return -1;
     int rc = signers_parse(s, buf, len, path, err);
     free(buf);
     return rc;
@@ -705,9 +673,7 @@ int signers_find(const char *data_dir, const char *explicit_path, char **out,
 {
     *out = NULL;
     if (explicit_path) {
-        if (!is_regular_file(explicit_path))
-            return error_set(err, "signers: '%s' (--signers) is not a readable file",
-                             explicit_path);
+        if (input_file_check(explicit_path, "signers", "--signers", err)) return -1;
         *out = sg_strdup(explicit_path, err);
         return *out ? 0 : -1;
     }

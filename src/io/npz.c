@@ -184,6 +184,11 @@ static bool has_npy_suffix(const char *name)
 }
 
 /* Lists and parses the members of an opened archive (z->zip set). */
+static int cmp_name_ptr(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int npz_list(struct npz *z, struct error *err)
 {
     zip_t *za = z->zip;
@@ -212,6 +217,20 @@ static int npz_list(struct npz *z, struct error *err)
         z->n_members++;
         if (member_parse_header(za, (zip_uint64_t)i, m, err) != 0) return -1;
     }
+    /* Two members of one name: numpy.load keeps the last, a first-match reader the first;
+     * neither is what the writer meant, so the file is refused. */
+    const char **names = sg_malloc(z->n_members, sizeof *names, "npz_open: member names", err);
+    if (!names) return -1;
+    for (size_t i = 0; i < z->n_members; i++) names[i] = z->members[i].name;
+    qsort(names, z->n_members, sizeof *names, cmp_name_ptr);
+    for (size_t i = 1; i < z->n_members; i++)
+        if (!strcmp(names[i - 1], names[i])) {
+            error_set(err, "npz_open: '%s': member '%s.npy' appears twice; the file is "
+                      "ambiguous, write it again with numpy.savez", z->path, names[i]);
+            sg_free(names);
+            return -1;
+        }
+    sg_free(names);
     return 0;
 }
 
@@ -435,10 +454,12 @@ int npz_read_f32(struct npz *z, size_t idx, float *dst, size_t count, struct err
     long long extra = read_full(zf, raw, 1);
     if (extra < 0) goto read_failed;
     if (extra > 0) {
+        /* The archive's stated size was checked against the shape at open: more data now
+         * means the stored (usually deflated) stream does not decode to what it claims. */
         error_set(err,
-                  "npz_read_f32: '%s': member '%s.npy' has a size mismatch: more data than "
-                  "its shape needs (%zu bytes)",
-                  z->path, m->name, m->data_bytes);
+                  "npz_read_f32: '%s': member '%s.npy' is corrupt: it decodes to more than the "
+                  "%zu bytes its header and the archive declare; the file is damaged, export "
+                  "it again", z->path, m->name, m->data_bytes);
         goto out;
     }
     rc = 0;
@@ -448,8 +469,8 @@ read_failed:
         error_set(err, "npz_read_f32: '%s': member '%s.npy' is truncated inside its header",
                   z->path, m->name);
     else
-        error_set(err, "npz_read_f32: '%s': member '%s.npy' cannot be read: %s", z->path,
-                  m->name, zf_errstr(zf));
+        error_set(err, "npz_read_f32: '%s': member '%s.npy' is corrupt (%s); the file is "
+                  "damaged, export it again", z->path, m->name, zf_errstr(zf));
 out:
     zip_fclose(zf);
     sg_free(raw);

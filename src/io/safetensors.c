@@ -30,6 +30,7 @@
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/input_file.h"
 
 static const struct {
     const char *name;
@@ -424,31 +425,20 @@ int safetensors_from_memory(struct safetensors *st, const void *bytes, size_t si
 int safetensors_open(struct safetensors *st, const char *path, struct error *err)
 {
     memset(st, 0, sizeof *st);
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(err, "safetensors: cannot open '%s': %s", path, strerror(errno));
-    int rc = -1;
-    uint8_t *buf = NULL;
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0) len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        error_set(err, "safetensors: cannot read '%s': %s", path, strerror(errno));
-        goto out;
-    }
-    buf = sg_malloc((size_t)len, 1, "safetensors file", err);
-    if (!buf) goto out;
-    if (len > 0 && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-        error_set(err, "safetensors: cannot read '%s': short read", path);
-        goto out;
-    }
+    /* a regular file only (a folder or a device is named as such), at most
+     * INPUT_CHECKPOINT_MAX bytes and no more than the memory there is (core/alloc.h) */
+    char *buf;
+    size_t len;
+    if (input_file_read(path, "safetensors", NULL, INPUT_CHECKPOINT_MAX, false, &buf, &len, err))
+        return -1;
     st->source = sg_strdup(path, err);
-    if (!st->source) goto out;
-    st->buf = buf;
-    st->size = (size_t)len;
-    buf = NULL;
-    rc = parse_buffer(st, err);
-out:
-    fclose(f);
-    free(buf);
+    if (!st->source) {
+        free(buf);
+        return -1;
+    }
+    st->buf = (uint8_t *)buf;
+    st->size = len;
+    int rc = parse_buffer(st, err);
     if (rc != 0) safetensors_free(st);
     return rc;
 }

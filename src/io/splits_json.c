@@ -11,7 +11,8 @@
  * number, so the writer refuses seeds above 2^53 rather than write one that reads back
  * differently.
  *
- * Reading treats the file as hostile: only `splits` matters to a trainer and it is validated
+ * Reading treats the file as hostile (a UTF-8 byte order mark is skipped; anything but blanks
+ * after the top-level object is an error): only `splits` matters to a trainer and it is validated
  * strictly (an object holding `train` and `val` objects, optionally `test`, each with a
  * `videos` array of non-empty strings; no video twice); `meta` and `per_video`, when present,
  * must be objects. Unknown keys are ignored so that later versions can add some. Errors name
@@ -28,7 +29,9 @@
 #include "core/alloc.h"
 #include "core/atomic_file.h"
 #include "core/error.h"
+#include "core/input_file.h"
 #include "data/splits.h"
+#include "io/json_utf8.h"
 
 #define SEED_MAX_EXACT 9007199254740992ULL /* 2^53 */
 
@@ -138,6 +141,12 @@ int splits_json_write(const char *path, const struct splits_meta *meta,
     cJSON *root = build_json(meta, v, n, order);
     free(order);
     free(tmp);
+    char what[512];
+    snprintf(what, sizeof what, "splits_json: '%s'", path);
+    if (root && json_check_utf8(root, what, err)) {
+        cJSON_Delete(root);
+        return -1;
+    }
     char *text = root ? cJSON_Print(root) : NULL;
     cJSON_Delete(root);
     if (!text) return error_set(err, "splits_json: '%s': cannot build the JSON (out of memory)", path);
@@ -181,14 +190,27 @@ int splits_json_parse(const char *text, size_t len, const char *label, struct sp
 {
     memset(out, 0, sizeof *out);
     const char *W = "splits_json";
+    const char *const file_start = text;
+    text_skip_bom(&text, &len);
     if (memchr(text, '\0', len))
         return error_set(err, "%s: '%s': the file holds a NUL byte (expected JSON text)", W,
                          label);
-    cJSON *root = cJSON_ParseWithLength(text, len);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
-        size_t off = (at && at >= text && at <= text + len) ? (size_t)(at - text) : 0;
+        size_t off = (at && at >= text && at <= text + len) ? (size_t)(at - file_start) : 0;
         return error_set(err, "%s: '%s': not valid JSON (near byte %zu)", W, label, off);
+    }
+    /* cJSON stops after the first value: anything but blanks after it is an error (a second
+     * object pasted after the first, a truncated edit), not something to ignore */
+    size_t used = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+    for (size_t i = used; i < len; i++) {
+        char ch = text[i];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') continue;
+        cJSON_Delete(root);
+        return error_set(err, "%s: '%s': text after the JSON object at byte %zu; the file "
+                         "must hold one object only", W, label, (size_t)(text + i - file_start));
     }
     char **all = NULL;
     if (!cJSON_IsObject(root)) {
@@ -284,34 +306,10 @@ fail:
 int splits_json_read(const char *path, struct splits_lists *out, struct error *err)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(path, "rb");
-    if (!f) return error_set(err, "splits_json: cannot open '%s': %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    char *buf = sg_malloc(cap, 1, "splits JSON", err);
-    if (!buf) {
-        fclose(f);
+    char *buf;
+    size_t n;
+    if (input_file_read(path, "splits_json", NULL, INPUT_JSON_MAX, true, &buf, &n, err))
         return -1;
-    }
-    for (;;) {
-        if (n == cap) {
-            size_t nc = 0;
-            if (!size_mul(cap, 2, &nc) || sg_realloc((void **)&buf, nc, 1, "splits JSON", err)) {
-                free(buf);
-                fclose(f);
-                return -1;
-            }
-            cap = nc;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) break;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return error_set(err, "splits_json: cannot read '%s'", path);
-    }
     int rc = splits_json_parse(buf, n, path, out, err);
     free(buf);
     return rc;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -109,6 +110,14 @@ static int load_entry(const struct safetensors *st, const char *path, const char
     }
     if (safetensors_get_f32(st, name, base + e->offset, e->numel, err))
         return error_prefix(err, "checkpoint_load: '%s'", path);
+    /* A diverged or damaged training leaves NaN or inf weights, which would give p=nan for
+     * every window: refuse them here, by tensor, rather than predict nonsense. */
+    const float *v = base + e->offset;
+    for (size_t i = 0; i < e->numel; i++)
+        if (!isfinite(v[i]))
+            return error_set(err, "checkpoint_load: '%s': tensor '%s' holds %s at element %zu; "
+                             "the checkpoint is unusable (diverged training?), use an earlier "
+                             "one", path, name, isnan(v[i]) ? "NaN" : "inf", i);
     return 0;
 }
 

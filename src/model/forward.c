@@ -18,10 +18,13 @@
  * output, which is positive exactly where the ReLU output is positive and kept (elsewhere the
  * dropout gradient is already zero), so no second copy is needed.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/input_file.h"
+#include "core/mem.h"
 #include "model/model.h"
 #include "nn/activation.h"
 #include "nn/attention.h"
@@ -78,10 +81,13 @@ struct planner {
 
 static void *take(struct planner *p, size_t count, size_t elem)
 {
-    size_t bytes = (count * elem + 63) & ~(size_t)63;
-    void *ptr = p->base ? p->base + p->off : NULL;
-    p->off += bytes;
-    return ptr;
+    size_t bytes;
+    if (!size_mul(count, elem, &bytes) || !size_add(bytes, 63, &bytes) ||
+        !size_add(p->off, bytes & ~(size_t)63, &p->off)) {
+        p->off = SIZE_MAX; /* measured only: model_reserve refuses it before allocating */
+        return NULL;
+    }
+    return p->base ? p->base + p->off - (bytes & ~(size_t)63) : NULL;
 }
 
 #define TAKE_F(p, n) ((float *)take((p), (n), sizeof(float)))
@@ -207,6 +213,21 @@ static int reserve(struct model *m, size_t B, size_t T, bool inference, struct e
     if (B == 0 || T == 0) return error_set(err, "model_reserve: empty batch (B=%zu, T=%zu)", B, T);
     struct planner p = {NULL, 0};
     plan(m, &p, B, T, inference);
+    if (p.off > m->arena_bytes && p.off >= MEM_CHECK_MIN) {
+        /* the size follows the batch and the window (linearly in both): refuse what the
+         * machine cannot hold, saying which flags to change and what one window costs */
+        size_t avail = mem_available();
+        if (p.off > avail) {
+            char need[32], have[32], one[32];
+            return error_set(err, "activation arena: a batch of %zu windows of %zu frames needs "
+                             "%s, more than the %s of memory available; lower --batch (one "
+                             "window costs %s) or --window", B, T,
+                             p.off == SIZE_MAX ? "more than the address space"
+                                               : format_bytes(p.off, need, sizeof need),
+                             format_bytes(avail, have, sizeof have),
+                             format_bytes(p.off / B, one, sizeof one));
+        }
+    }
     if (p.off > m->arena_bytes) {
         sg_free(m->arena);
         m->arena = sg_aligned_calloc(p.off, 1, "activation arena", err);

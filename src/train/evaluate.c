@@ -440,9 +440,11 @@ int eval_run(const struct eval_options *o, const struct warn_sink *warn, struct 
         }
     }
     r->windows = n;
-    const char *what = o->splits_json ? split_name(o->split) : "every";
     if (n == 0) {
-        error_set(err, "'%s': the %s split's %zu video(s) have no labelled window whose label "
+        char what[64];
+        if (o->splits_json) snprintf(what, sizeof what, "the %s split's", split_name(o->split));
+        else snprintf(what, sizeof what, "the dataset's");
+        error_set(err, "'%s': %s %zu video(s) have no labelled window whose label "
                   "is a class (%zu unlabelled, %zu with another label)", o->data, what,
                   r->videos_selected, r->unlabelled, r->not_class);
         if (o->splits_json) error_hint(err, "choose another --split of '%s'", o->splits_json);

@@ -29,17 +29,31 @@ int infer_open(struct infer *inf, const char *ckpt, size_t batch, struct error *
         memset(inf, 0, sizeof *inf);
         return -1;
     }
-    const size_t T = inf->tc.data.window, C = inf->tc.data.coords, J = inf->d.num_joints;
+    const size_t T = inf->tc.data.window;
     size_t one = model_arena_bytes(&inf->m, 1, T, true);
     inf->chunk = INFER_ARENA_BUDGET / (one ? one : 1);
     if (inf->chunk > batch) inf->chunk = batch;
     if (inf->chunk < 1) inf->chunk = 1;
-    if (checkpoint_load(&inf->m, ckpt, NULL, NULL, err) ||
-        !(inf->x = sg_malloc(batch * T * J, C * sizeof(float), "inference batch", err)) ||
-        !(inf->stats = sg_malloc(batch, 2 * C * sizeof(float), "inference batch", err))) {
+    if (checkpoint_load(&inf->m, ckpt, NULL, NULL, err)) {
         infer_close(inf);
         return -1;
     }
+    return 0;
+}
+
+/* The batch buffers for k windows (allocated on first use, so that a --batch larger than the
+ * windows there are costs nothing). */
+static int ensure_buffers(struct infer *inf, size_t k, struct error *err)
+{
+    if (k <= inf->buf_windows) return 0;
+    const size_t T = inf->tc.data.window, C = inf->tc.data.coords, J = inf->d.num_joints;
+    free(inf->x);
+    free(inf->stats);
+    inf->buf_windows = 0;
+    if (!(inf->x = sg_malloc(k * T * J, C * sizeof(float), "inference batch (--batch)", err)) ||
+        !(inf->stats = sg_malloc(k, 2 * C * sizeof(float), "inference batch (--batch)", err)))
+        return -1;
+    inf->buf_windows = k;
     return 0;
 }
 
@@ -145,6 +159,7 @@ int infer_forward(struct infer *inf, const float *x, const float *stats, size_t 
 int infer_windows(struct infer *inf, const struct dataset *ds, const size_t *idx, size_t n,
                   const struct infer_out *out, struct error *err)
 {
+    if (ensure_buffers(inf, n < inf->batch ? n : inf->batch, err)) return -1;
     for (size_t i = 0; i < n; i += inf->batch) {
         size_t k = n - i < inf->batch ? n - i : inf->batch;
         dataset_fill_batch(ds, idx + i, k, inf->x, inf->stats, NULL, NULL);
@@ -157,6 +172,7 @@ int infer_windows(struct infer *inf, const struct dataset *ds, const size_t *idx
 int infer_spans(struct infer *inf, const struct dataset *ds, const struct infer_span *sp,
                 size_t n, const struct infer_out *out, struct error *err)
 {
+    if (ensure_buffers(inf, n < inf->batch ? n : inf->batch, err)) return -1;
     const size_t T = inf->tc.data.window, F = ds->layout.joints * ds->layout.coords;
     const size_t S = 2 * ds->layout.coords;
     for (size_t i = 0; i < n; i += inf->batch) {

@@ -43,7 +43,9 @@ struct infer {
     size_t batch;                /* windows per batch asked for (the input buffers) */
     size_t chunk;                /* windows per forward pass: at most batch, and few enough
                                     that the inference arena stays within INFER_ARENA_BUDGET */
-    float *x, *stats;            /* one batch of input: (batch, window, J, C), (batch, 2C) */
+    float *x, *stats;            /* one batch of input: (k, window, J, C), (k, 2C), allocated
+                                    for k = min(batch, windows asked for) on first use */
+    size_t buf_windows;          /* k */
 };
 
 /* What a run keeps, per window, row-major; any may be NULL.

@@ -11,6 +11,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "io/json_utf8.h"
 #include "io/safetensors.h"
 
 void train_config_default(struct train_config *c)
@@ -171,6 +172,11 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
             cJSON_AddItemToArray(row,
                                  cJSON_CreateNumber(d->pseudo_centroids[i * d->stats_size + k]));
         cJSON_AddItemToArray(pc, row);
+    }
+    /* the configuration goes into a checkpoint's JSON header: UTF-8 only (io/json_utf8.h) */
+    if (json_check_utf8(o, "checkpoint configuration", err)) {
+        cJSON_Delete(o);
+        return NULL;
     }
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

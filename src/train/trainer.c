@@ -19,14 +19,19 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/alloc.h"
 #include "core/atomic_file.h"
+#include "core/dir_lock.h"
+#include "core/input_file.h"
+#include "core/mem.h"
 #include "core/error.h"
 #include "core/rng.h"
 #include "data/dataset.h"
@@ -34,6 +39,7 @@
 #include "data/windows.h"
 #include "graph/graph.h"
 #include "graph/layout.h"
+#include "io/csv.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
 #include "train/adam.h"
@@ -42,6 +48,9 @@
 #include "viz/plot.h"
 
 static volatile sig_atomic_t stop_requested;
+
+const char *const trainer_output_files[] = {"last.safetensors", "best.safetensors", "metrics.csv",
+                                            "training_curves.png", DIR_LOCK_NAME, NULL};
 
 void trainer_request_stop(void) { stop_requested = 1; }
 
@@ -286,6 +295,11 @@ static int select_windows(struct run *r, struct error *err)
          n_val_videos, ds->n_windows, r->n_train, r->n_val, unlabelled, not_class);
     if (r->n_train == 0)
         return error_set(err, "no labelled training windows in '%s'", r->cfg->data_dir);
+    if (r->n_val == 0 && r->cfg->splits_json[0])
+        return error_set(err, "the val split of '%s' has no labelled window in '%s' (%zu "
+                         "validation videos loaded); list annotated videos that have an npz "
+                         "under splits.val", r->cfg->splits_json, r->cfg->data_dir,
+                         n_val_videos);
     if (r->n_val == 0)
         return error_set(err, "no labelled validation windows in '%s' (%zu videos)",
                          r->cfg->data_dir, ds->n_videos),
@@ -564,7 +578,10 @@ static int write_csv(const char *dir, const double *hist, size_t epochs, struct 
     struct atomic_file af;
     if (atomic_file_open(&af, path, err)) return -1;
     fprintf(af.fp, "epoch");
-    for (int c = 0; c < HIST_COLS; c++) fprintf(af.fp, ",%s", hist_names[c]);
+    for (int c = 0; c < HIST_COLS; c++) {
+        csv_sep(af.fp);
+        csv_write_field(af.fp, hist_names[c]);
+    }
     fprintf(af.fp, "\n");
     for (size_t e = 0; e < epochs; e++) {
         fprintf(af.fp, "%zu", e + 1);
@@ -773,21 +790,40 @@ static int save_best(struct run *r, const char *config_json, size_t epoch, doubl
     return checkpoint_save(&r->m, path, &meta, NULL, err);
 }
 
-static int make_dirs(const char *path, struct error *err)
+/* The first prefix of `path` (a folder path) that does not exist, into buf; false when the
+ * whole path exists. */
+static bool first_missing(const char *path, char *buf, size_t cap)
 {
-    char buf[TRAIN_PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char saved = *p;
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return error_set(err, "cannot create folder '%s': %s", buf, strerror(errno));
-            *p = saved;
-            if (!saved) break;
-        }
+    snprintf(buf, cap, "%s", path);
+    size_t n = strlen(buf);
+    struct stat st;
+    for (size_t i = 1; i <= n; i++) {
+        if (buf[i] != '/' && buf[i] != '\0') continue;
+        char c = buf[i];
+        buf[i] = '\0';
+        if (stat(buf, &st) != 0) return true;
+        buf[i] = c;
     }
-    return 0;
+    return false;
+}
+
+/* A run that fails leaves no trace in folders it created: its lock file and the folders from
+ * `path` up to `top` go if they are empty (rmdir refuses otherwise). */
+static void remove_created(const char *path, const char *top)
+{
+    char buf[TRAIN_PATH_MAX + 32];
+    snprintf(buf, sizeof buf, "%s/%s", path, DIR_LOCK_NAME);
+    unlink(buf);
+    snprintf(buf, sizeof buf, "%s", path);
+    const size_t keep = strlen(top);
+    for (;;) {
+        size_t n = strlen(buf);
+        while (n > 1 && buf[n - 1] == '/') buf[--n] = '\0';
+        if (n < keep || rmdir(buf) != 0) break;
+        char *slash = strrchr(buf, '/');
+        if (!slash || (size_t)(slash - buf) < keep) break;
+        *slash = '\0';
+    }
 }
 
 /* ---- the run ----------------------------------------------------------------------------- */
@@ -824,6 +860,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     char *config_json = NULL;
     struct loop_state ls = {0};
     int status = TRAINER_FAILED;
+    struct dir_lock lock = {-1};
+    char created[TRAIN_PATH_MAX];
+    bool created_top = false;
 
     struct rng base;
     rng_seed(&base, cfg->seed);
@@ -837,6 +876,11 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         error_hint(err, "add --use-pseudo-signers or --signer-source real");
         goto out;
     }
+    /* the output folder first: a second run into it, or a folder that cannot be made, fails
+     * before the data is loaded rather than after an epoch */
+    created_top = first_missing(cfg->out_dir, created, sizeof created);
+    if (dir_make_all(cfg->out_dir, err) || dir_lock_acquire(&lock, cfg->out_dir, "--out", err))
+        goto out;
     if (dataset_load(&r->ds, cfg->data_dir, &cfg->data, true, hooks->warn, err)) goto out;
     if (cfg->max_files && r->ds.n_videos > cfg->max_files) {
         /* the first --max-files videos in byte order; the others' windows are not used */
@@ -851,6 +895,28 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         assign_signers(r, err))
         goto out;
     class_weights(r);
+    {
+        /* every epoch's validation builds an NC x NC confusion matrix: a --num-classes the
+         * machine cannot hold fails now, not after the first epoch */
+        const size_t NC = r->d.num_classes;
+        size_t cm;
+        if (!size_mul(NC, NC, &cm) || !size_mul(cm, sizeof(size_t), &cm)) cm = SIZE_MAX;
+        if (cm >= MEM_CHECK_MIN && cm > mem_available()) {
+            char need[32], have[32];
+            error_set(err, "--num-classes %zu: the validation confusion matrix (%zu x %zu) "
+                      "needs %s, more than the %s of memory available; lower --num-classes",
+                      NC, NC, NC, format_bytes(cm, need, sizeof need),
+                      format_bytes(mem_available(), have, sizeof have));
+            goto out;
+        }
+    }
+    if (r->B > r->n_train) {
+        /* a batch larger than the training set is one batch of all of it: the same step,
+         * without an activation arena sized for windows that do not exist */
+        info(hooks, "batch: --batch %zu is more than the %zu training windows; batches of %zu",
+             r->B, r->n_train, r->n_train);
+        r->B = r->n_train;
+    }
     r->d.num_joints = r->J;
     r->d.skeleton = r->ds.layout.skeleton;
     r->d.face_points_in_file = r->ds.layout.face_in_file              ? r->ds.layout.face_in_file
@@ -900,7 +966,6 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     ls.hist = sg_calloc(cfg->epochs ? cfg->epochs : 1, HIST_COLS * sizeof(double), "history", err);
     if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist)
         goto out;
-    if (make_dirs(cfg->out_dir, err)) goto out;
     if (model_reserve(&r->m, B, r->T, err)) goto out;
 
     ls.shuffle_at_epoch_start = r->rng_shuffle;
@@ -1020,5 +1085,8 @@ out:
     free(config_json);
     free(ls.hist);
     run_free(r);
+    if (status == TRAINER_FAILED && created_top && lock.fd >= 0)
+        remove_created(cfg->out_dir, created);
+    dir_lock_release(&lock);
     return status;
 }

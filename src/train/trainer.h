@@ -10,6 +10,10 @@
  * TRAINER_INTERRUPTED; --resume continues from it and ends bit-identical to an uninterrupted
  * run with the same seed and thread count.
  *
+ * The output folder is created and locked (core/dir_lock.h) before anything else, so a
+ * second run into the same --out fails at once naming the process that holds it; --batch is
+ * clamped to the training windows there are (one batch of all of them is the same step).
+ *
  * The library never prints: progress, per-epoch results and notes go to the hooks.
  */
 #ifndef SG_TRAIN_TRAINER_H
@@ -51,6 +55,9 @@ struct trainer_hooks {
     void (*epoch_done)(void *ctx, const struct epoch_result *r);
     const struct warn_sink *warn;
 };
+
+/* The files a run writes into cfg->out_dir (NULL-terminated), for the CLI's path checks. */
+extern const char *const trainer_output_files[];
 
 /* Requests a stop after the current step (async-signal-safe: sets a flag). */
 void trainer_request_stop(void);
