@@ -189,7 +189,7 @@ static int write_png(const struct run *r, const char *path, const char *name,
                                          (double)(d->gt[i].end + 1) / d->fps, 1.04, 1.10,
                                          plot_palette_color(1), 0.9};
     double hl[2] = {r->o.on, r->o.off};
-    struct plot_series s = {"p(signing)", t, p, L};
+    struct plot_series s = {NULL, t, p, L}; /* no legend: the titles say what is drawn */
     char title[512], ptitle[256];
     if (d->has_truth)
         snprintf(ptitle, sizeof ptitle, "frame F1 %.3f, mean IoU %.3f, segment F1 %.3f; "
