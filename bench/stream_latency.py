@@ -8,7 +8,7 @@ the frames per second it sustains. The first `--skip` frames (start-up, warm-up 
 left out of the figures.
 
     /usr/bin/python3 bench/stream_latency.py --bin build/signstgcn --ckpt CKPT --npz FILE \
-        [--threads 1] [--frames 500] [--skip 30]
+        [--threads 1] [--stride 1] [--frames 500] [--skip 30]
 """
 import argparse
 import json
@@ -43,11 +43,12 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--frames", type=int, default=500)
     ap.add_argument("--skip", type=int, default=30)
+    ap.add_argument("--stride", type=int, default=1)
     a = ap.parse_args()
     lines = list(frame_lines(a.npz, a.frames))
     env = dict(os.environ, OMP_NUM_THREADS=str(a.threads))
     p = subprocess.Popen([a.bin, "detect", "--stream", "--ckpt", a.ckpt, "--threads",
-                          str(a.threads)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          str(a.threads), "--stride", str(a.stride)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          env=env, text=True, bufsize=1)
     lat = []
     t_all = time.perf_counter()
@@ -66,7 +67,7 @@ def main():
     p.stdin.close()
     p.wait()
     x = np.array(lat[a.skip:])
-    print(f"threads {a.threads}: frames {len(x)}  p50 {np.percentile(x, 50):.2f} ms  "
+    print(f"threads {a.threads} stride {a.stride}: frames {len(x)}  p50 {np.percentile(x, 50):.2f} ms  "
           f"p99 {np.percentile(x, 99):.2f} ms  max {x.max():.2f} ms  mean {x.mean():.2f} ms  "
           f"sustained {len(lat) / total:.1f} frames/s")
 

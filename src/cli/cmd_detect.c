@@ -582,7 +582,10 @@ int cmd_detect(int argc, char **argv)
         rc = check_paths(ckpt, data, inputs, n_inputs, gt, splits, r.out_dir);
         if (rc != CLI_OK) goto done;
     }
-    cli_set_threads((int)threads);
+    /* live: one window per decision is too little work to share between threads, and on a
+     * busy machine a descheduled thread stalls every barrier (bench/bench_detect.sh measured
+     * p50 10.6 ms on one thread, 104 ms on two, at J=75 under load): one thread by default */
+    cli_set_threads(stream && threads == 0 ? 1 : (int)threads);
     struct error err;
     if (infer_open(&r.inf, ckpt, stream ? 1 : (size_t)batch, &err)) {
         rc = cli_fail(CMD, &err);
