@@ -374,7 +374,7 @@ static int run_stream(struct run *r, bool strict)
     if (detect_stream_init(&st, &r->inf, r->o.stride, &so, r->is_background, &err))
         return cli_fail(CMD, &err);
     struct detect_frame fr;
-    if (detect_frame_alloc(&st, &fr, &err)) {
+    if (detect_frame_alloc(&st.shape, &fr, &err)) {
         detect_stream_free(&st);
         return cli_fail(CMD, &err);
     }
@@ -392,7 +392,7 @@ static int run_stream(struct run *r, bool strict)
         size_t k = 0;
         while (k < n && (line[k] == ' ' || line[k] == '\t')) k++;
         if (k == n) continue; /* blank line */
-        if (detect_frame_parse(&st, line, n, &fr, &err)) {
+        if (detect_frame_parse(&st.shape, line, n, &fr, &err)) {
             bad++;
             fprintf(stderr, "signstgcn %s: stdin line %zu: %s%s%s\n", CMD, lineno, err.msg,
                     truncated ? " (the last line has no newline: truncated?)" : "",

@@ -10,10 +10,6 @@
 #include "core/alloc.h"
 #include "core/error.h"
 
-static bool part_used(const struct detect_stream *s, int p)
-{
-    return p == DATA_PART_POSE || s->lay.part_joints[p] > 0;
-}
 
 int detect_stream_init(struct detect_stream *s, struct infer *inf, size_t stride,
                        const struct detect_seg_options *seg, const bool *is_background,
@@ -28,20 +24,22 @@ int detect_stream_init(struct detect_stream *s, struct infer *inf, size_t stride
     s->T = s->cfg.window;
     s->stride = stride;
     s->nc = inf->d.num_classes;
-    s->ch = s->cfg.coords > 2 ? s->cfg.coords : 2;
+    s->shape.ch = s->cfg.coords > 2 ? s->cfg.coords : 2;
     s->face_points = inf->d.face_points_in_file ? inf->d.face_points_in_file : 478;
     s->is_background = is_background;
     s->seg = *seg;
     data_layout_init(&s->lay, &s->cfg, s->face_points);
     CHECK(s->lay.joints == inf->d.num_joints);
-    s->part_joints[DATA_PART_POSE] = DATA_POSE_JOINTS;
-    s->part_joints[DATA_PART_LEFT_HAND] = DATA_HAND_JOINTS;
-    s->part_joints[DATA_PART_RIGHT_HAND] = DATA_HAND_JOINTS;
-    s->part_joints[DATA_PART_FACE] = s->face_points;
+    /* the pose always (normalisation, statistics), the other parts when the model uses them */
+    const size_t full[DATA_PART_COUNT] = {DATA_POSE_JOINTS, DATA_HAND_JOINTS, DATA_HAND_JOINTS,
+                                          s->face_points};
+    for (int p = 0; p < DATA_PART_COUNT; p++)
+        s->shape.part_joints[p] = p == DATA_PART_POSE || s->lay.part_joints[p] ? full[p] : 0;
     const size_t C = s->cfg.coords, J = s->lay.joints;
     for (int p = 0; p < DATA_PART_COUNT; p++)
-        if (part_used(s, p) &&
-            !(s->raw[p] = sg_malloc(s->T * s->part_joints[p], s->ch * sizeof(float), "stream", err)))
+        if (s->shape.part_joints[p] &&
+            !(s->raw[p] = sg_malloc(s->T * s->shape.part_joints[p], s->shape.ch * sizeof(float),
+                                    "stream", err)))
             goto fail;
     if (!(s->x = sg_calloc(s->T * J, C * sizeof(float), "stream", err)) ||
         !(s->frame_stats = sg_malloc(s->T, data_frame_stats_size(C) * sizeof(double), "stream", err)) ||
@@ -67,12 +65,13 @@ void detect_stream_free(struct detect_stream *s)
     memset(s, 0, sizeof *s);
 }
 
-int detect_frame_alloc(const struct detect_stream *s, struct detect_frame *f, struct error *err)
+int detect_frame_alloc(const struct detect_frame_shape *sh, struct detect_frame *f,
+                       struct error *err)
 {
     memset(f, 0, sizeof *f);
     for (int p = 0; p < DATA_PART_COUNT; p++)
-        if (part_used(s, p) &&
-            !(f->part[p] = sg_malloc(s->part_joints[p], s->ch * sizeof(float), "frame", err))) {
+        if (sh->part_joints[p] &&
+            !(f->part[p] = sg_malloc(sh->part_joints[p], sh->ch * sizeof(float), "frame", err))) {
             detect_frame_free(f);
             return -1;
         }
@@ -85,7 +84,7 @@ void detect_frame_free(struct detect_frame *f)
     memset(f, 0, sizeof *f);
 }
 
-int detect_frame_parse(const struct detect_stream *s, const char *line, size_t len,
+int detect_frame_parse(const struct detect_frame_shape *sh, const char *line, size_t len,
                        struct detect_frame *f, struct error *err)
 {
     const char *end = NULL;
@@ -109,7 +108,7 @@ int detect_frame_parse(const struct detect_stream *s, const char *line, size_t l
     for (int p = 0; p < DATA_PART_COUNT; p++) {
         if (!f->part[p]) continue;
         const char *name = data_part_name((enum data_part)p);
-        const size_t n = s->part_joints[p], ch = s->ch;
+        const size_t n = sh->part_joints[p], ch = sh->ch;
         cJSON *a = cJSON_GetObjectItemCaseSensitive(root, name);
         if (!a || cJSON_IsNull(a)) {
             for (size_t i = 0; i < n * ch; i++) f->part[p][i] = NAN;
@@ -167,7 +166,8 @@ static int decide(struct detect_stream *s, bool *unnormalised, struct error *err
     memset(&raw, 0, sizeof raw);
     raw.frames = r;
     for (int p = 0; p < DATA_PART_COUNT; p++)
-        if (s->raw[p]) raw.part[p] = (struct data_raw_part){s->raw[p], s->part_joints[p], s->ch};
+        if (s->raw[p])
+            raw.part[p] = (struct data_raw_part){s->raw[p], s->shape.part_joints[p], s->shape.ch};
     double stat_ref[DATA_COORDS_MAX];
     bool normalized = true;
     data_video_build(&s->cfg, &s->lay, &raw, s->x, s->frame_stats, stat_ref, &normalized);
@@ -211,7 +211,7 @@ int detect_stream_push(struct detect_stream *s, const struct detect_frame *f,
     /* the window of the last T frames, oldest first */
     for (int p = 0; p < DATA_PART_COUNT; p++) {
         if (!s->raw[p]) continue;
-        const size_t fsz = s->part_joints[p] * s->ch;
+        const size_t fsz = s->shape.part_joints[p] * s->shape.ch;
         if (s->have == s->T) memmove(s->raw[p], s->raw[p] + fsz, (s->T - 1) * fsz * sizeof(float));
         memcpy(s->raw[p] + (s->have == s->T ? s->T - 1 : s->have) * fsz, f->part[p],
                fsz * sizeof(float));

@@ -36,13 +36,20 @@
 
 struct error;
 
+/* What a frame line must hold: points per part (0: the part is not read), numbers kept per
+ * point (max(2, C)). */
+struct detect_frame_shape {
+    size_t part_joints[DATA_PART_COUNT];
+    size_t ch;
+};
+
 struct detect_stream {
     struct infer *inf;               /* not owned */
     struct data_config cfg;          /* the checkpoint's data options */
     struct data_layout lay;
-    size_t T, stride, nc, ch;        /* window, stride, classes, channels kept per point */
+    size_t T, stride, nc;            /* window, stride, classes */
     size_t face_points;              /* 468 | 478 */
-    size_t part_joints[DATA_PART_COUNT]; /* points per part in a frame */
+    struct detect_frame_shape shape; /* the parts a frame line holds */
     const bool *is_background;       /* (nc), not owned */
     struct detect_seg_options seg;
     float *raw[DATA_PART_COUNT];     /* (T, part_joints, ch): the last frames, oldest first */
@@ -82,12 +89,13 @@ int detect_stream_init(struct detect_stream *s, struct infer *inf, size_t stride
                        struct error *err);
 void detect_stream_free(struct detect_stream *s);
 
-/* Frame buffers sized for this stream's parts. */
-int detect_frame_alloc(const struct detect_stream *s, struct detect_frame *f, struct error *err);
+/* Frame buffers for the parts of a shape (a stream's: s->shape). */
+int detect_frame_alloc(const struct detect_frame_shape *sh, struct detect_frame *f,
+                       struct error *err);
 void detect_frame_free(struct detect_frame *f);
-/* Parses one JSON line into f. On a bad line returns -1 with err saying what was wrong
- * (the caller adds the line number); f is then unspecified. */
-int detect_frame_parse(const struct detect_stream *s, const char *line, size_t len,
+/* Parses one JSON line into f (allocated for the same shape). On a bad line returns -1 with
+ * err saying what was wrong (the caller adds the line number); f is then unspecified. */
+int detect_frame_parse(const struct detect_frame_shape *sh, const char *line, size_t len,
                        struct detect_frame *f, struct error *err);
 
 /* Pushes one frame: runs the model at a decision frame, updates p, s->probs and the
