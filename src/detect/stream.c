@@ -91,8 +91,10 @@ int detect_frame_parse(const struct detect_frame_shape *sh, const char *line, si
     cJSON *root = cJSON_ParseWithLengthOpts(line, len, &end, false);
     if (!root) {
         size_t at = end && end >= line && end <= line + len ? (size_t)(end - line) : 0;
-        return error_set(err, "not valid JSON (at byte %zu: '%.20s')", at + 1,
-                         at < len ? line + at : "end of line");
+        /* the line need not end in a NUL: print at most what is left of it */
+        int show = (int)(len - at < 20 ? len - at : 20);
+        if (at >= len) return error_set(err, "not valid JSON (it ends early, at byte %zu)", at + 1);
+        return error_set(err, "not valid JSON (at byte %zu: '%.*s')", at + 1, show, line + at);
     }
     int rc = -1;
     if (!cJSON_IsObject(root)) {
@@ -102,7 +104,8 @@ int detect_frame_parse(const struct detect_frame_shape *sh, const char *line, si
     /* nothing after the object but blanks */
     for (const char *q = end; q && q < line + len; q++)
         if (*q != ' ' && *q != '\t' && *q != '\r' && *q != '\n') {
-            error_set(err, "text after the JSON object: '%.20s'", q);
+            size_t left = (size_t)(line + len - q);
+            error_set(err, "text after the JSON object: '%.*s'", (int)(left < 20 ? left : 20), q);
             goto out;
         }
     for (int p = 0; p < DATA_PART_COUNT; p++) {
