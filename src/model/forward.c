@@ -1,5 +1,5 @@
 /* forward.c — SignSTGCN's forward and backward passes (SPEC §3–§4) over the layer kernels of
- * src/nn and the losses of src/train/losses.c.
+ * src/nn and the losses of src/nn/losses.c.
  *
  * Data flow for one batch (N = B·T·J rows, channels last):
  *   x (B,T,J,C) → 3 × [gc.lin → graph aggregation → temporal conv → BatchNorm → + residual
@@ -34,8 +34,8 @@
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "nn/tconv.h"
-#include "train/adam.h"
-#include "train/losses.h"
+#include "model/adam.h"
+#include "nn/losses.h"
 
 #define LN_EPS 1e-5f
 
