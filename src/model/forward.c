@@ -18,7 +18,9 @@
  * output, which is positive exactly where the ReLU output is positive and kept (elsewhere the
  * dropout gradient is already zero), so no second copy is needed.
  */
+#include <omp.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -232,6 +234,42 @@ int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *e
     return reserve(m, B, T, true, err);
 }
 
+/* ---- profile ---------------------------------------------------------------------------- */
+
+const char *const model_prof_names[MPROF_COUNT] = {
+    "gc.lin", "gconv", "tconv", "batchnorm", "res_proj", "add+relu+dropout", "joint_mean",
+    "signer_enc", "attention", "gru", "heads+losses"};
+_Static_assert(sizeof model_prof_names / sizeof *model_prof_names == MPROF_COUNT,
+               "one name per profile kind");
+
+/* A lap timer: lap() charges the time since the last mark to a kind and moves the mark. */
+struct lap {
+    double wall, cpu;
+};
+
+static void lap_now(struct lap *t)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    t->cpu = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    t->wall = omp_get_wtime();
+}
+
+static void lap_start(const struct model *m, struct lap *t)
+{
+    if (m->prof) lap_now(t);
+}
+
+static void lap(struct model *m, struct lap *t, int dir, enum model_prof_kind k)
+{
+    if (!m->prof) return;
+    struct lap n;
+    lap_now(&n);
+    m->prof->wall[dir][k] += n.wall - t->wall;
+    m->prof->cpu[dir][k] += n.cpu - t->cpu;
+    *t = n;
+}
+
 /* ---- forward -------------------------------------------------------------------------- */
 
 #define P(idx) ((idx) >= 0 ? params_data(&m->pt, (idx)) : NULL)
@@ -305,6 +343,8 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     CHECK(!(train && a->inference)); /* an inference arena keeps nothing for the backward */
     a->x = in->x;
     a->train = train;
+    struct lap t;
+    lap_start(m, &t);
 
     const float *X = in->x;
     for (int l = 0; l < MODEL_LAYERS; l++) {
@@ -312,8 +352,11 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         struct model_layer_acts *la = &a->layer[l];
         const size_t cin = L->in, out = L->out, n = N * out;
         linear_forward(la->H, X, P(L->gc_w), P(L->gc_b), N, cin, K * out);
+        lap(m, &t, 0, MPROF_GC_LIN);
         gconv_forward(la->G, la->H, m->graph, B * T, out);
+        lap(m, &t, 0, MPROF_GCONV);
         tconv_forward(la->TC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, out, out, L->dilation);
+        lap(m, &t, 0, MPROF_TCONV);
         if (train) {
             batchnorm_forward_train(la->Y, la->bn_mean, la->bn_invstd, P(L->bn_mean),
                                     P(L->bn_var), la->TC, P(L->bn_w), P(L->bn_b), N, out,
@@ -323,8 +366,10 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
             batchnorm_forward_eval(la->Y, la->TC, P(L->bn_w), P(L->bn_b), P(L->bn_mean),
                                    P(L->bn_var), N, out, BATCHNORM_EPS);
         }
+        lap(m, &t, 0, MPROF_BN);
         if (la->R) {
             linear_forward(la->R, X, P(L->res_w), P(L->res_b), N, cin, out);
+            lap(m, &t, 0, MPROF_RES_PROJ);
             residual_forward(la->Y, la->Y, la->R, n);
         } else {
             residual_forward(la->Y, la->Y, X, n);
@@ -334,22 +379,27 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
             dropout_draw_mask(la->mask, n, p, r);
             dropout_forward(la->Y, la->Y, la->mask, n, p);
         }
+        lap(m, &t, 0, MPROF_ELTWISE);
         X = la->Y;
     }
     joint_mean_forward(a->Hm, X, B * T, J, w.E);
+    lap(m, &t, 0, MPROF_JOINT_MEAN);
 
     layernorm_forward(a->senc_ln, a->senc_mean, a->senc_rstd, in->stats, P(x->senc_ln_w),
                       P(x->senc_ln_b), B, S, LN_EPS);
     linear_forward(a->senc_h, a->senc_ln, P(x->senc_l1_w), P(x->senc_l1_b), B, S, w.SH);
     relu_forward(a->senc_h, a->senc_h, B * w.SH);
     linear_forward(a->s, a->senc_h, P(x->senc_l2_w), P(x->senc_l2_b), B, w.SH, w.SD);
+    lap(m, &t, 0, MPROF_SIGNER_ENC);
 
     struct attention_shape ash = attn_shape(m, B, T);
     struct attention_params ap = attn_params(m);
     attention_forward(a->Hatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
+    lap(m, &t, 0, MPROF_ATTENTION);
     struct gru_shape gsh = gru_shape_of(m, B, T);
     struct gru_params gp = gru_params_of(m);
     gru_forward(a->Z, a->Hatt, &gp, &gsh, a->gru_ws);
+    lap(m, &t, 0, MPROF_GRU);
 
     layernorm_forward(a->cls_ln, a->cls_mean, a->cls_rstd, a->Z, P(x->cls_ln_w), P(x->cls_ln_b),
                       B, w.Z, LN_EPS);
@@ -375,6 +425,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         linear_forward(a->signer_logits, a->sh_h, P(x->sh_l2_w), P(x->sh_l2_b), B, w.HH,
                        m->cfg.num_signers);
     }
+    lap(m, &t, 0, MPROF_HEADS);
 }
 
 double model_class_loss(const struct model *m, const int *y, const float *class_weights)
@@ -399,6 +450,8 @@ void model_backward(struct model *m, const struct model_inputs *in,
     const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T && a->x == in->x);
     memset(out, 0, sizeof *out);
+    struct lap t;
+    lap_start(m, &t);
     params_zero_grad(&m->pt, PARAM_TRAINED);
 
     /* Losses on Z's heads, gradients into dZ. */
@@ -483,8 +536,10 @@ void model_backward(struct model *m, const struct model_inputs *in,
         gg.dir[d].b_ih = D(x->gru_bih[d]);
         gg.dir[d].b_hh = D(x->gru_bhh[d]);
     }
+    lap(m, &t, 1, MPROF_HEADS);
     zero(a->dHatt, B * T * w.E);
     gru_backward(a->dHatt, &gg, a->dZ, a->Hatt, &gp, &gsh, a->gru_ws);
+    lap(m, &t, 1, MPROF_GRU);
 
     struct attention_shape ash = attn_shape(m, B, T);
     struct attention_params ap = attn_params(m);
@@ -494,6 +549,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
     zero(a->dHm, B * T * w.E);
     zero(a->ds, B * w.SD);
     attention_backward(a->dHm, a->ds, &ag, a->dHatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
+    lap(m, &t, 1, MPROF_ATTENTION);
 
     zero(a->dsenc_h, B * w.SH);
     linear_backward(a->dsenc_h, D(x->senc_l2_w), D(x->senc_l2_b), a->ds, a->senc_h,
@@ -505,11 +561,13 @@ void model_backward(struct model *m, const struct model_inputs *in,
                     P(x->senc_l1_w), B, S, w.SH);
     layernorm_backward(NULL, D(x->senc_ln_w), D(x->senc_ln_b), a->dln_s, in->stats, a->senc_mean,
                        a->senc_rstd, P(x->senc_ln_w), B, S);
+    lap(m, &t, 1, MPROF_SIGNER_ENC);
 
     /* backbone, last layer first; dY of the last layer from the mean over joints */
     float *dY = a->dA;
     zero(dY, N * w.E);
     joint_mean_backward(dY, a->dHm, B * T, J, w.E);
+    lap(m, &t, 1, MPROF_JOINT_MEAN);
     for (int l = MODEL_LAYERS - 1; l >= 0; l--) {
         const struct model_layer_idx *L = &x->layer[l];
         struct model_layer_acts *la = &a->layer[l];
@@ -524,6 +582,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
         float *dS = a->dC;
         zero(dS, n);
         relu_backward(dS, dDrop, la->Y, n);
+        lap(m, &t, 1, MPROF_ELTWISE);
         float *dTC = a->dB;
         zero(dTC, n);
         if (a->train)
@@ -532,19 +591,26 @@ void model_backward(struct model *m, const struct model_inputs *in,
         else
             batchnorm_backward_eval(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
                                     P(L->bn_mean), P(L->bn_var), N, outc, BATCHNORM_EPS);
+        lap(m, &t, 1, MPROF_BN);
         float *dG = a->dD;
         zero(dG, n);
         tconv_backward(dG, D(L->tconv_w), dTC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, outc,
                        outc, L->dilation);
+        lap(m, &t, 1, MPROF_TCONV);
         zero(a->dH, N * K * outc);
         gconv_backward(a->dH, dG, m->graph, B * T, outc);
+        lap(m, &t, 1, MPROF_GCONV);
         float *dX = l > 0 ? a->dA : NULL; /* dY (= dA) is no longer needed */
         if (dX) zero(dX, N * cin);
         linear_backward(dX, D(L->gc_w), D(L->gc_b), a->dH, X, P(L->gc_w), N, cin, K * outc);
-        if (la->R)
+        lap(m, &t, 1, MPROF_GC_LIN);
+        if (la->R) {
             linear_backward(dX, D(L->res_w), D(L->res_b), dS, X, P(L->res_w), N, cin, outc);
-        else if (dX)
+            lap(m, &t, 1, MPROF_RES_PROJ);
+        } else if (dX) {
             residual_backward(dX, NULL, dS, n);
+            lap(m, &t, 1, MPROF_ELTWISE);
+        }
         dY = dX;
     }
 }

@@ -105,8 +105,35 @@ struct model_acts {
     bool inference;       /* planned by model_reserve_inference: evaluation forward only */
 };
 
+/* Where a step's time goes, by layer kind (bench_model --profile): model_forward and
+ * model_backward add the wall-clock and process CPU seconds of each kind when m->prof is set;
+ * NULL (the default) costs one test per kind. The zeroing of a kind's backward scratch counts
+ * as that kind's. */
+enum model_prof_kind {
+    MPROF_GC_LIN,     /* gc.lin: the per-joint Linear before the aggregation */
+    MPROF_GCONV,      /* graph aggregation */
+    MPROF_TCONV,      /* temporal convolution */
+    MPROF_BN,         /* BatchNorm */
+    MPROF_RES_PROJ,   /* residual projection (in != out) */
+    MPROF_ELTWISE,    /* residual add, ReLU, dropout (masks included) */
+    MPROF_JOINT_MEAN, /* mean over joints */
+    MPROF_SIGNER_ENC, /* signer encoder */
+    MPROF_ATTENTION,  /* self-attention */
+    MPROF_GRU,        /* bidirectional GRU */
+    MPROF_HEADS,      /* heads and losses */
+    MPROF_COUNT
+};
+
+struct model_profile {
+    double wall[2][MPROF_COUNT]; /* [0] forward, [1] backward; seconds, summed over calls */
+    double cpu[2][MPROF_COUNT];  /* process CPU seconds (all threads) */
+};
+
+extern const char *const model_prof_names[MPROF_COUNT];
+
 struct model {
     struct model_config cfg;
+    struct model_profile *prof; /* NULL unless profiling; not owned */
     const struct graph *graph;  /* not owned */
     struct param_table pt;
     struct model_idx idx;
