@@ -69,25 +69,29 @@ static void step_cost(struct cost *c, const struct model *m, size_t B, size_t T)
         const double n = (double)N, ci = (double)L->in, o = (double)L->out, Ko = (double)K * o;
         const double d = (double)L->dilation, t = (double)T;
         const double taps = (t + 2.0 * (d < t ? t - d : 0.0)) / t; /* rows each tap covers */
-        /* gc.lin: bias broadcast, SGEMM (read + write H); backward dW, dX (not layer 0), db */
+        const double kk = (double)K;
+        /* gc.lin, one partition at a time: bias broadcast, SGEMM (read + write H_k); backward
+         * per partition dW, db (reading dH_k), dX (not layer 0: zeroed once, updated K times) */
         c->flop[0][MPROF_GC_LIN] += 2 * n * ci * Ko;
-        c->bytes[0][MPROF_GC_LIN] += f * (n * ci + 3 * n * Ko);
+        c->bytes[0][MPROF_GC_LIN] += f * (kk * n * ci + 3 * n * Ko);
         c->flop[1][MPROF_GC_LIN] += (l ? 4 : 2) * n * ci * Ko + n * Ko;
-        c->bytes[1][MPROF_GC_LIN] += f * (3 * n * Ko + n * ci + (l ? 3 * n * ci : 0));
-        /* gconv: read H, write G; backward zero dH, read dG, read-modify-write dH */
+        c->bytes[1][MPROF_GC_LIN] += f * (3 * n * Ko + kk * n * ci + (l ? (2 * kk + 1) * n * ci : 0));
+        /* gconv per partition: read H_k, write / update G; backward zero dH_k, read dG,
+         * read-modify-write dH_k */
         c->flop[0][MPROF_GCONV] += 2.0 * (double)nnz * (double)(B * T) * o;
-        c->bytes[0][MPROF_GCONV] += f * (n * Ko + n * o);
+        c->bytes[0][MPROF_GCONV] += f * (n * Ko + (2 * kk - 1) * n * o);
         c->flop[1][MPROF_GCONV] += 2.0 * (double)nnz * (double)(B * T) * o;
-        c->bytes[1][MPROF_GCONV] += f * (3 * n * Ko + n * o);
+        c->bytes[1][MPROF_GCONV] += f * 4 * n * Ko;
         /* tconv: three tap SGEMMs (X read per tap, Y written once and updated twice);
          * backward zero dG, dX and dW products */
         c->flop[0][MPROF_TCONV] += 2 * n * o * o * taps;
         c->bytes[0][MPROF_TCONV] += f * n * o * 8;
         c->flop[1][MPROF_TCONV] += 4 * n * o * o * taps;
         c->bytes[1][MPROF_TCONV] += f * n * o * 16;
-        /* batchnorm: statistics pass + affine pass; backward zero, sums pass, input pass */
-        c->flop[0][MPROF_BN] += 5 * n * o;
-        c->bytes[0][MPROF_BN] += f * 3 * n * o;
+        /* batchnorm: the statistics pass (its affine is fused into the block tail); backward
+         * zero, sums pass, input pass */
+        c->flop[0][MPROF_BN] += 3 * n * o;
+        c->bytes[0][MPROF_BN] += f * n * o;
         c->flop[1][MPROF_BN] += 8 * n * o;
         c->bytes[1][MPROF_BN] += f * 7 * n * o;
         if (L->res_w >= 0) {
@@ -96,12 +100,12 @@ static void step_cost(struct cost *c, const struct model *m, size_t B, size_t T)
             c->flop[1][MPROF_RES_PROJ] += 4 * n * ci * o + n * o;
             c->bytes[1][MPROF_RES_PROJ] += f * (3 * n * o + n * ci + 2 * n * ci);
         }
-        /* residual add (3 passes), ReLU (2), byte mask (1/4), dropout (2 + 1/4);
-         * backward zero + dropout (4.25), zero + ReLU (5), residual (3, when in == out) */
+        /* block tail: read TC and R, write Y and a bit per element; backward in place on dY
+         * reading the bits, and the residual's dX += dS (3 passes) when in == out */
         c->flop[0][MPROF_ELTWISE] += 4 * n * o;
-        c->bytes[0][MPROF_ELTWISE] += f * 7.5 * n * o;
-        c->flop[1][MPROF_ELTWISE] += (L->res_w >= 0 ? 4 : 5) * n * o;
-        c->bytes[1][MPROF_ELTWISE] += f * (9.25 + (L->res_w >= 0 ? 0 : 3)) * n * o;
+        c->bytes[0][MPROF_ELTWISE] += f * (3 + 1.0 / 32) * n * o;
+        c->flop[1][MPROF_ELTWISE] += (L->res_w >= 0 ? 1 : 2) * n * o;
+        c->bytes[1][MPROF_ELTWISE] += f * (2 + 1.0 / 32 + (L->res_w >= 0 ? 0 : 3)) * n * o;
     }
     const double E = (double)m->cfg.dims.channels[2], G = (double)m->cfg.dims.gru;
     const double bt = (double)(B * T), S = (double)m->cfg.dims.signer_dim;
@@ -227,6 +231,9 @@ static int run(const struct opts *o, int J)
         }
         m.prof = NULL;
         print_profile(&m, &pr, o->profile, aw, ac, B, T);
+        printf("# training arena %.1f MiB at this batch, inference arena %.1f MiB\n",
+               (double)model_arena_bytes(&m, B, T, false) / 1048576.0,
+               (double)model_arena_bytes(&m, B, T, true) / 1048576.0);
         fflush(stdout);
     }
     free(x);

@@ -8,15 +8,16 @@
  *   Z → gradient reversal → signer_head → signer logits;  Z (detached) → mi.net → q(y|Z).
  *
  * Memory: every activation the backward needs lives in the arena planned by model_reserve()
- * for the batch shape, so a training step allocates nothing. The backward walks the same path
- * in reverse with a handful of scratch buffers that are reused layer after layer:
- *   dA = dY (upstream), dB = d(dropout in), dC = d(pre-ReLU sum), dB again = dTC,
- *   dD = dG, dH = d(gc.lin out), dA again = dX (becomes the next layer's dY).
- * Every backward kernel ADDS into its outputs, so scratch is zeroed right before use.
- *
- * Dropout happens in place on the ReLU output; ReLU's backward then tests the dropped-out
- * output, which is positive exactly where the ReLU output is positive and kept (elsewhere the
- * dropout gradient is already zero), so no second copy is needed.
+ * for the batch shape, so a training step allocates nothing. The graph convolution runs one
+ * partition at a time (H_k = X·W_kᵀ + b_k, then G += Â_k·H_k; backward dH_k = Â_kᵀ·dG, then
+ * gc.lin's part k), so H never takes more than (N, out) — a third of (N, K·out). The end of a
+ * block (BatchNorm's affine, residual, ReLU, Dropout) is one fused pass each way
+ * (block_tail_forward/backward) that keeps one bit per element for the backward. The
+ * backward walks the same path in reverse with two gradient buffers that swap roles layer
+ * after layer — dY, turned in place into dS = d(pre-ReLU sum), and a spare that takes dTC and
+ * then dX (the next layer's dY) — plus dG and dH_k in the shared buffer that held H, R and the
+ * last Y in the forward. Every backward kernel ADDS into its outputs, so scratch is zeroed
+ * right before use (block_tail_backward alone writes, in place).
  */
 #include <omp.h>
 #include <string.h>
@@ -88,43 +89,57 @@ static void *take(struct planner *p, size_t count, size_t elem)
 
 #define TAKE_F(p, n) ((float *)take((p), (n), sizeof(float)))
 #define TAKE_U8(p, n) ((uint8_t *)take((p), (n), 1))
+#define TAKE_U64(p, n) ((uint64_t *)take((p), (n), sizeof(uint64_t)))
 
-/* Training keeps every layer's activations for the backward. Inference keeps only what the
- * next layer needs: one H and one G shared by the three layers — the temporal convolution
- * writes into H (dead once aggregated) and the residual projection into G (dead once
- * convolved) — and two outputs Y used in turn (a layer reads the previous Y for its residual
+/* Training keeps what the backward reads, per layer: G (tconv's weight gradient), TC
+ * (BatchNorm's backward), Y where the next layer reads it, and one bit per element for ReLU
+ * and Dropout; everything else lives in one shared buffer of 2·Cmax floats per row that
+ * holds, in turn, each layer's gc.lin output H (dead once aggregated), its projected residual
+ * R and the last layer's Y (read only by the mean over joints), and in the backward dG and dH_k.
+ * With two (N, Cmax) gradient buffers that is, per (window, frame, joint), at SPEC's widths
+ * 842 + 256 + 256 = 1354 floats (3088 before: every layer kept H (N, K·out), R, Y and a byte
+ * mask, and the backward had four gradient buffers and a (N, K·Cmax) dH).
+ * Inference keeps only what the next layer needs: one partition's H and one G shared by the
+ * three layers — the temporal convolution writes into H (dead once aggregated) and the
+ * residual projection into G (dead once convolved) — and two outputs Y used in turn (a layer reads the previous Y for its residual
  * while it writes its own); no dropout masks, no BatchNorm batch statistics, no backward
- * scratch: (K + 3)·max channels floats per (window, frame, joint). */
+ * scratch: 4·max channels floats per (window, frame, joint). */
 static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool inference)
 {
     struct model_acts *a = &m->act;
-    const size_t J = m->cfg.num_joints, K = m->graph->K, N = B * T * J, S = 2 * m->cfg.coords;
+    const size_t J = m->cfg.num_joints, N = B * T * J, S = 2 * m->cfg.coords;
     const size_t NC = m->cfg.num_classes, NS = m->cfg.num_signers;
     const struct widths w = widths_of(m);
     size_t tconv_ws = 0;
     if (inference) {
-        float *H = TAKE_F(p, N * K * w.Cmax), *G = TAKE_F(p, N * w.Cmax);
+        float *H = TAKE_F(p, N * w.Cmax), *G = TAKE_F(p, N * w.Cmax);
         float *Y[2] = {TAKE_F(p, N * w.Cmax), TAKE_F(p, N * w.Cmax)};
         for (int l = 0; l < MODEL_LAYERS; l++) {
             const struct model_layer_idx *L = &m->idx.layer[l];
             struct model_layer_acts *la = &a->layer[l];
             *la = (struct model_layer_acts){.H = H, .G = G, .TC = H,
                                             .R = L->res_w >= 0 ? G : NULL, .Y = Y[l % 2]};
+            la->bn_a = TAKE_F(p, L->out);
+            la->bn_b = TAKE_F(p, L->out);
             size_t tw = tconv_workspace_floats(L->out, L->out);
             if (tw > tconv_ws) tconv_ws = tw;
         }
     }
+    float *shared = inference ? NULL : TAKE_F(p, N * 2 * w.Cmax);
     for (int l = 0; !inference && l < MODEL_LAYERS; l++) {
         const struct model_layer_idx *L = &m->idx.layer[l];
         struct model_layer_acts *la = &a->layer[l];
-        la->H = TAKE_F(p, N * K * L->out);
+        const bool last = l == MODEL_LAYERS - 1;
+        la->H = shared;
         la->G = TAKE_F(p, N * L->out);
         la->TC = TAKE_F(p, N * L->out);
-        la->R = L->res_w >= 0 ? TAKE_F(p, N * L->out) : NULL;
-        la->Y = TAKE_F(p, N * L->out);
-        la->mask = TAKE_U8(p, N * L->out);
+        la->R = L->res_w >= 0 ? shared : NULL;
+        la->Y = last ? (shared ? shared + N * w.Cmax : NULL) : TAKE_F(p, N * L->out);
+        la->bits = TAKE_U64(p, block_tail_words(N * L->out));
         la->bn_mean = TAKE_F(p, L->out);
         la->bn_invstd = TAKE_F(p, L->out);
+        la->bn_a = TAKE_F(p, L->out);
+        la->bn_b = TAKE_F(p, L->out);
         size_t tw = tconv_workspace_floats(L->out, L->out);
         if (tw > tconv_ws) tconv_ws = tw;
     }
@@ -165,7 +180,7 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool in
     if (inference) {
         a->supcon_ws = NULL;
         a->cls_mask = a->sh_mask = NULL;
-        a->dA = a->dB = a->dC = a->dD = a->dH = NULL;
+        a->dA = a->dB = a->dC = a->dH = NULL;
         a->dHm = a->dHatt = a->dZ = a->dZs = a->ds = NULL;
         a->dh1 = a->dh2 = a->dh3 = a->dlogits = a->dsig = NULL;
         a->dln_s = a->dsenc_h = a->dsenc_h2 = NULL;
@@ -173,9 +188,9 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool in
     }
     a->dA = TAKE_F(p, N * w.Cmax);
     a->dB = TAKE_F(p, N * w.Cmax);
-    a->dC = TAKE_F(p, N * w.Cmax);
-    a->dD = TAKE_F(p, N * w.Cmax);
-    a->dH = TAKE_F(p, N * K * w.Cmax);
+    /* the forward's H, R and last Y are dead by now: dG and dH_k take their place */
+    a->dC = shared;
+    a->dH = shared + N * w.Cmax;
     a->dHm = TAKE_F(p, B * T * w.E);
     a->dHatt = TAKE_F(p, B * T * w.E);
     a->dZ = TAKE_F(p, B * w.Z);
@@ -350,35 +365,37 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     for (int l = 0; l < MODEL_LAYERS; l++) {
         const struct model_layer_idx *L = &x->layer[l];
         struct model_layer_acts *la = &a->layer[l];
-        const size_t cin = L->in, out = L->out, n = N * out;
-        linear_forward(la->H, X, P(L->gc_w), P(L->gc_b), N, cin, K * out);
-        lap(m, &t, 0, MPROF_GC_LIN);
-        gconv_forward(la->G, la->H, m->graph, B * T, out);
-        lap(m, &t, 0, MPROF_GCONV);
+        const size_t cin = L->in, out = L->out;
+        /* one partition at a time: H_k = X·W_kᵀ + b_k, then G (+)= Â_k·H_k */
+        for (size_t k = 0; k < K; k++) {
+            linear_forward(la->H, X, P(L->gc_w) + k * out * cin, P(L->gc_b) + k * out, N, cin,
+                           out);
+            lap(m, &t, 0, MPROF_GC_LIN);
+            gconv_forward_part(la->G, la->H, m->graph, k, B * T, out);
+            lap(m, &t, 0, MPROF_GCONV);
+        }
         tconv_forward(la->TC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, out, out, L->dilation);
         lap(m, &t, 0, MPROF_TCONV);
         if (train) {
-            batchnorm_forward_train(la->Y, la->bn_mean, la->bn_invstd, P(L->bn_mean),
-                                    P(L->bn_var), la->TC, P(L->bn_w), P(L->bn_b), N, out,
+            batchnorm_forward_train(NULL, la->bn_mean, la->bn_invstd, P(L->bn_mean),
+                                    P(L->bn_var), la->TC, NULL, NULL, N, out,
                                     BATCHNORM_MOMENTUM, BATCHNORM_EPS);
+            batchnorm_fold(la->bn_a, la->bn_b, P(L->bn_w), P(L->bn_b), la->bn_mean,
+                           la->bn_invstd, out);
             m->bn_batches[l]++;
         } else {
-            batchnorm_forward_eval(la->Y, la->TC, P(L->bn_w), P(L->bn_b), P(L->bn_mean),
-                                   P(L->bn_var), N, out, BATCHNORM_EPS);
+            batchnorm_fold_eval(la->bn_a, la->bn_b, P(L->bn_w), P(L->bn_b), P(L->bn_mean),
+                                P(L->bn_var), out, BATCHNORM_EPS);
         }
         lap(m, &t, 0, MPROF_BN);
+        const float *R = X;
         if (la->R) {
             linear_forward(la->R, X, P(L->res_w), P(L->res_b), N, cin, out);
             lap(m, &t, 0, MPROF_RES_PROJ);
-            residual_forward(la->Y, la->Y, la->R, n);
-        } else {
-            residual_forward(la->Y, la->Y, X, n);
+            R = la->R;
         }
-        relu_forward(la->Y, la->Y, n);
-        if (p > 0.0f) {
-            dropout_draw_mask(la->mask, n, p, r);
-            dropout_forward(la->Y, la->Y, la->mask, n, p);
-        }
+        /* BatchNorm's affine, + residual, ReLU, Dropout: one pass (the same bits as four) */
+        block_tail_forward(la->Y, la->bits, la->TC, la->bn_a, la->bn_b, R, N, out, p, r);
         lap(m, &t, 0, MPROF_ELTWISE);
         X = la->Y;
     }
@@ -563,8 +580,10 @@ void model_backward(struct model *m, const struct model_inputs *in,
                        a->senc_rstd, P(x->senc_ln_w), B, S);
     lap(m, &t, 1, MPROF_SIGNER_ENC);
 
-    /* backbone, last layer first; dY of the last layer from the mean over joints */
-    float *dY = a->dA;
+    /* backbone, last layer first; dY of the last layer from the mean over joints. Three
+     * gradient buffers: dY (turned into dS in place), a spare that takes dTC and then dX (the
+     * next layer's dY), and dG; dH is the shared forward buffer. */
+    float *dY = a->dA, *spare = a->dB, *dG = a->dC;
     zero(dY, N * w.E);
     joint_mean_backward(dY, a->dHm, B * T, J, w.E);
     lap(m, &t, 1, MPROF_JOINT_MEAN);
@@ -573,17 +592,10 @@ void model_backward(struct model *m, const struct model_inputs *in,
         struct model_layer_acts *la = &a->layer[l];
         const size_t cin = L->in, outc = L->out, n = N * outc;
         const float *X = l > 0 ? a->layer[l - 1].Y : a->x;
-        const float *dDrop = dY;
-        if (p > 0.0f) {
-            zero(a->dB, n);
-            dropout_backward(a->dB, dY, la->mask, n, p);
-            dDrop = a->dB;
-        }
-        float *dS = a->dC;
-        zero(dS, n);
-        relu_backward(dS, dDrop, la->Y, n);
+        float *dS = dY; /* d(pre-ReLU sum) = dY·[Y > 0]·dropout scale, in place */
+        block_tail_backward(dS, dY, la->bits, n, p);
         lap(m, &t, 1, MPROF_ELTWISE);
-        float *dTC = a->dB;
+        float *dTC = spare;
         zero(dTC, n);
         if (a->train)
             batchnorm_backward_train(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
@@ -592,18 +604,20 @@ void model_backward(struct model *m, const struct model_inputs *in,
             batchnorm_backward_eval(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
                                     P(L->bn_mean), P(L->bn_var), N, outc, BATCHNORM_EPS);
         lap(m, &t, 1, MPROF_BN);
-        float *dG = a->dD;
         zero(dG, n);
         tconv_backward(dG, D(L->tconv_w), dTC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, outc,
                        outc, L->dilation);
         lap(m, &t, 1, MPROF_TCONV);
-        zero(a->dH, N * K * outc);
-        gconv_backward(a->dH, dG, m->graph, B * T, outc);
-        lap(m, &t, 1, MPROF_GCONV);
-        float *dX = l > 0 ? a->dA : NULL; /* dY (= dA) is no longer needed */
+        float *dX = l > 0 ? spare : NULL; /* dTC is no longer needed */
         if (dX) zero(dX, N * cin);
-        linear_backward(dX, D(L->gc_w), D(L->gc_b), a->dH, X, P(L->gc_w), N, cin, K * outc);
-        lap(m, &t, 1, MPROF_GC_LIN);
+        for (size_t k = 0; k < K; k++) { /* dH_k = Â_kᵀ-aggregation of dG, then gc.lin's part k */
+            zero(a->dH, N * outc);
+            gconv_backward_part(a->dH, dG, m->graph, k, B * T, outc);
+            lap(m, &t, 1, MPROF_GCONV);
+            linear_backward(dX, D(L->gc_w) + k * outc * cin, D(L->gc_b) + k * outc, a->dH, X,
+                            P(L->gc_w) + k * outc * cin, N, cin, outc);
+            lap(m, &t, 1, MPROF_GC_LIN);
+        }
         if (la->R) {
             linear_backward(dX, D(L->res_w), D(L->res_b), dS, X, P(L->res_w), N, cin, outc);
             lap(m, &t, 1, MPROF_RES_PROJ);
@@ -611,6 +625,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
             residual_backward(dX, NULL, dS, n);
             lap(m, &t, 1, MPROF_ELTWISE);
         }
+        spare = dY;
         dY = dX;
     }
 }
