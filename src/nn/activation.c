@@ -69,7 +69,7 @@ void dropout_draw_mask(uint8_t *mask, size_t n, float p, struct rng *r)
         const size_t lo = blk * DROPOUT_BLOCK;
         const size_t hi = n - lo < DROPOUT_BLOCK ? n : lo + DROPOUT_BLOCK;
         for (size_t i = lo; i < hi; i += 2) {
-            const uint64_t u = rng_u64(&local);
+            const uint64_t u = rng_u64_inline(&local);
             mask[i] = (u & 0xffffffffu) >= thr;
             if (i + 1 < hi) mask[i + 1] = (u >> 32) >= thr;
         }
@@ -169,7 +169,7 @@ void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a
             struct rng local;
             rng_seed(&local, base + (uint64_t)blk);
             for (size_t i = lo; i < hi; i += 2) {
-                const uint64_t u = rng_u64(&local);
+                const uint64_t u = rng_u64_inline(&local);
                 y[i] = y[i] * ((float)((u & 0xffffffffu) >= thr) * s);
                 if (i + 1 < hi) y[i + 1] = y[i + 1] * ((float)((u >> 32) >= thr) * s);
             }
