@@ -13,13 +13,15 @@
  * (49k floats at O = C = 128, nothing beside the products). Backward accumulates the tap
  * gradients in ws[3·O·C .. 6·O·C) and then adds them into dW in PyTorch's layout.
  *
- * Threads. The centre tap is one large SGEMM shared out in fixed pieces (gemm.h). The side taps are many
- * mid-sized products (one per sample), so instead of paying a fork/join inside OpenBLAS for
+ * Threads. The centre tap is one large SGEMM shared out in fixed pieces (gemm.h). The side
+ * taps are many mid-sized products (one per sample), so instead of paying a fork/join inside OpenBLAS for
  * each, one OpenMP loop hands whole samples to threads and each calls a single-threaded SGEMM
  * (OpenBLAS's OpenMP build runs one thread when called inside a parallel region): a thread
  * owns the rows of Y (dX) of its samples. The side-tap weight gradients sum over samples, so
- * their work items are (tap, block of 32 output rows) instead, each owning its rows of dW_k
- * and adding the samples in order. Every partition is fixed by the shapes, not by the thread
+ * their work items are (tap, block of TCONV_OB = 128 output rows) instead, each owning its
+ * rows of dW_k and adding the samples in order. At SPEC's widths a block is all of O, so each
+ * sample's X is packed once per tap (blocks of 32 packed it four times: 11% more CPU in the
+ * tconv backward at J=75). Every partition is fixed by the shapes, not by the thread
  * count, and the loops hand their items out dynamically, so a thread slowed by another process
  * takes fewer; the results are OpenBLAS's SGEMMs', reproducible run to run.
  */
@@ -32,7 +34,7 @@
 #include "nn/gemm.h"
 
 /* Output rows of a side-tap weight-gradient work item. */
-enum { TCONV_OB = 32 };
+enum { TCONV_OB = 128 };
 
 size_t tconv_workspace_floats(size_t C, size_t O) { return 6 * O * C; }
 
