@@ -2,7 +2,7 @@
  * (bench/bench_reference.py, same work, same thread count; bench/run.sh runs both).
  *
  *   build/bench_model [--threads 2] [--batch 32] [--window 25] [--joints 75,553]
- *                     [--min-time 10] [--warmup 1] [--min-iters 2]
+ *                     [--min-time 10] [--warmup 1] [--min-iters 2] [--profile 0]
  *
  * For each joint set — 75: pose + hands, 553: pose + hands + face (478 points), MediaPipe graph,
  * spatial partition — and the SPEC's widths (basic variant: bias-aware attention, no signer
@@ -13,6 +13,16 @@
  * seconds have passed (at least --min-iters). Output: a CSV header and one line per
  * measurement (impl,joints,batch,window,threads,mode,iters,seconds,windows_per_s), the same
  * columns as the reference's. Not a test: nothing here asserts a time.
+ *
+ * --profile N (after the two measurements) runs N more training steps with the model's
+ * per-kind timers on (model.h, struct model_profile) and prints, per layer kind, forward and
+ * backward milliseconds per step (wall clock and process CPU), the arithmetic rate those
+ * imply, and the bytes each kind moves per step. FLOPs count multiply-adds as 2; bytes are
+ * the float arrays each kernel reads and writes as it is written (every pass over an array
+ * counted, a read-modify-write counted twice), an estimate of memory traffic for arrays far
+ * larger than the caches — an analytic figure, not a hardware counter. On a shared machine
+ * the CPU milliseconds are the steadier figure: time the process spent descheduled does not
+ * count in them, but spinning OpenMP threads do (OMP_WAIT_POLICY=passive removes that).
  */
 #include <omp.h>
 #include <stdio.h>
@@ -25,7 +35,7 @@
 #include "graph/graph.h"
 #include "graph/layout.h"
 #include "model/model.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 void openblas_set_num_threads(int n);
 
@@ -37,10 +47,118 @@ static double now(void)
 }
 
 struct opts {
-    int threads, batch, window, warmup, min_iters;
+    int threads, batch, window, warmup, min_iters, profile;
     double min_time;
     char joints[64];
 };
+
+/* FLOPs and bytes of one training step per layer kind, [0] forward and [1] backward. */
+struct cost {
+    double flop[2][MPROF_COUNT], bytes[2][MPROF_COUNT];
+};
+
+static void step_cost(struct cost *c, const struct model *m, size_t B, size_t T)
+{
+    memset(c, 0, sizeof *c);
+    const size_t J = m->cfg.num_joints, K = m->graph->K, N = B * T * J;
+    size_t nnz = 0;
+    for (size_t k = 0; k < K; k++) nnz += m->graph->A[k].nnz;
+    const double f = 4.0; /* bytes per float */
+    for (int l = 0; l < MODEL_LAYERS; l++) {
+        const struct model_layer_idx *L = &m->idx.layer[l];
+        const double n = (double)N, ci = (double)L->in, o = (double)L->out, Ko = (double)K * o;
+        const double d = (double)L->dilation, t = (double)T;
+        const double taps = (t + 2.0 * (d < t ? t - d : 0.0)) / t; /* rows each tap covers */
+        const double kk = (double)K;
+        /* gc.lin, one partition at a time: bias broadcast, SGEMM (read + write H_k); backward
+         * per partition dW, db (reading dH_k), dX (not layer 0: zeroed once, updated K times) */
+        c->flop[0][MPROF_GC_LIN] += 2 * n * ci * Ko;
+        c->bytes[0][MPROF_GC_LIN] += f * (kk * n * ci + 3 * n * Ko);
+        c->flop[1][MPROF_GC_LIN] += (l ? 4 : 2) * n * ci * Ko + n * Ko;
+        c->bytes[1][MPROF_GC_LIN] += f * (3 * n * Ko + kk * n * ci + (l ? (2 * kk + 1) * n * ci : 0));
+        /* gconv per partition: read H_k, write / update G; backward zero dH_k, read dG,
+         * read-modify-write dH_k */
+        c->flop[0][MPROF_GCONV] += 2.0 * (double)nnz * (double)(B * T) * o;
+        c->bytes[0][MPROF_GCONV] += f * (n * Ko + (2 * kk - 1) * n * o);
+        c->flop[1][MPROF_GCONV] += 2.0 * (double)nnz * (double)(B * T) * o;
+        c->bytes[1][MPROF_GCONV] += f * 4 * n * Ko;
+        /* tconv: three tap SGEMMs (X read per tap, Y written once and updated twice);
+         * backward zero dG, dX and dW products */
+        c->flop[0][MPROF_TCONV] += 2 * n * o * o * taps;
+        c->bytes[0][MPROF_TCONV] += f * n * o * 8;
+        c->flop[1][MPROF_TCONV] += 4 * n * o * o * taps;
+        c->bytes[1][MPROF_TCONV] += f * n * o * 16;
+        /* batchnorm: the statistics pass (its affine is fused into the block tail); backward
+         * zero, sums pass, input pass */
+        c->flop[0][MPROF_BN] += 3 * n * o;
+        c->bytes[0][MPROF_BN] += f * n * o;
+        c->flop[1][MPROF_BN] += 8 * n * o;
+        c->bytes[1][MPROF_BN] += f * 7 * n * o;
+        if (L->res_w >= 0) {
+            c->flop[0][MPROF_RES_PROJ] += 2 * n * ci * o;
+            c->bytes[0][MPROF_RES_PROJ] += f * (n * ci + 3 * n * o);
+            c->flop[1][MPROF_RES_PROJ] += 4 * n * ci * o + n * o;
+            c->bytes[1][MPROF_RES_PROJ] += f * (3 * n * o + n * ci + 2 * n * ci);
+        }
+        /* block tail: read TC and R, write Y and a bit per element; backward in place on dY
+         * reading the bits, and the residual's dX += dS (3 passes) when in == out */
+        c->flop[0][MPROF_ELTWISE] += 4 * n * o;
+        c->bytes[0][MPROF_ELTWISE] += f * (3 + 1.0 / 32) * n * o;
+        c->flop[1][MPROF_ELTWISE] += (L->res_w >= 0 ? 1 : 2) * n * o;
+        c->bytes[1][MPROF_ELTWISE] += f * (2 + 1.0 / 32 + (L->res_w >= 0 ? 0 : 3)) * n * o;
+    }
+    const double E = (double)m->cfg.dims.channels[2], G = (double)m->cfg.dims.gru;
+    const double bt = (double)(B * T), S = (double)m->cfg.dims.signer_dim;
+    c->flop[0][MPROF_JOINT_MEAN] = (double)N * E;
+    c->bytes[0][MPROF_JOINT_MEAN] = f * (double)N * E;
+    c->flop[1][MPROF_JOINT_MEAN] = (double)N * E;
+    c->bytes[1][MPROF_JOINT_MEAN] = f * 2 * (double)N * E;
+    /* attention: q, k from [H ‖ s], v, out projections; scores and weighted sum per head */
+    c->flop[0][MPROF_ATTENTION] = 2 * bt * (2 * (E + S) * E + 2 * E * E) + 4 * bt * (double)T * E;
+    c->flop[1][MPROF_ATTENTION] = 2 * c->flop[0][MPROF_ATTENTION];
+    /* GRU: input projections and recurrent products, both directions */
+    c->flop[0][MPROF_GRU] = 2 * (2 * bt * E * 3 * G + 2 * bt * G * 3 * G);
+    c->flop[1][MPROF_GRU] = 2 * c->flop[0][MPROF_GRU];
+}
+
+static void print_profile(const struct model *m, const struct model_profile *pr, int steps,
+                          double adam_wall, double adam_cpu, size_t B, size_t T)
+{
+    struct cost c;
+    step_cost(&c, m, B, T);
+    const double s = (double)steps;
+    printf("# profile: J=%zu B=%zu T=%zu, %d training steps; per step:\n", m->cfg.num_joints, B,
+           T, steps);
+    printf("# %-16s %9s %9s %9s %9s %9s %9s %9s %9s\n", "kind", "fwd_ms", "bwd_ms", "fwd_cpu",
+           "bwd_cpu", "fwd_GF/s", "bwd_GF/s", "MB", "GB/s");
+    double tw[2] = {0, 0}, tc[2] = {0, 0}, tf = 0, tb = 0;
+    for (int k = 0; k < MPROF_COUNT; k++) {
+        const double w0 = pr->wall[0][k] / s, w1 = pr->wall[1][k] / s;
+        const double c0 = pr->cpu[0][k] / s, c1 = pr->cpu[1][k] / s;
+        const double by = c.bytes[0][k] + c.bytes[1][k];
+        tw[0] += w0, tw[1] += w1, tc[0] += c0, tc[1] += c1;
+        tf += c.flop[0][k] + c.flop[1][k], tb += by;
+        printf("# %-16s %9.2f %9.2f %9.2f %9.2f %9.1f %9.1f %9.0f %9.1f\n", model_prof_names[k],
+               1e3 * w0, 1e3 * w1, 1e3 * c0, 1e3 * c1, w0 > 0 ? c.flop[0][k] / w0 * 1e-9 : 0.0,
+               w1 > 0 ? c.flop[1][k] / w1 * 1e-9 : 0.0, by * 1e-6,
+               by > 0 && w0 + w1 > 0 ? by / (w0 + w1) * 1e-9 : 0.0);
+    }
+    printf("# %-16s %9.2f %9s %9.2f %9s\n", "adamw", 1e3 * adam_wall / s, "", 1e3 * adam_cpu / s,
+           "");
+    const double all = tw[0] + tw[1] + adam_wall / s;
+    printf("# %-16s %9.2f %9.2f %9.2f %9.2f %9.1f %9s %9.0f %9.1f\n", "total", 1e3 * tw[0],
+           1e3 * tw[1], 1e3 * tc[0], 1e3 * tc[1], tf / all * 1e-9, "(step)", tb * 1e-6,
+           tb / all * 1e-9);
+    printf("# step %.1f ms wall = %.1f windows/s; %.2f GFLOP per window\n", 1e3 * all,
+           (double)B / all, tf / (double)B * 1e-9);
+}
+
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static int run(const struct opts *o, int J)
 {
@@ -98,6 +216,26 @@ static int run(const struct opts *o, int J)
                mode ? "train" : "forward", iters, elapsed, (double)iters * (double)B / elapsed);
         fflush(stdout);
     }
+    if (o->profile > 0) {
+        struct model_profile pr;
+        memset(&pr, 0, sizeof pr);
+        m.prof = &pr;
+        double aw = 0, ac = 0;
+        for (int i = 0; i < o->profile; i++) {
+            model_forward(&m, &in, true, &r);
+            model_backward(&m, &in, &lc, &L);
+            double w0 = now(), c0 = cpu_now();
+            adam_step(m.pt.data, m.pt.grad, m.pt.m, m.pt.v, 0, m.pt.kind_end[PARAM_TRAINED], &opt,
+                      ++step);
+            aw += now() - w0, ac += cpu_now() - c0;
+        }
+        m.prof = NULL;
+        print_profile(&m, &pr, o->profile, aw, ac, B, T);
+        printf("# training arena %.1f MiB at this batch, inference arena %.1f MiB\n",
+               (double)model_arena_bytes(&m, B, T, false) / 1048576.0,
+               (double)model_arena_bytes(&m, B, T, true) / 1048576.0);
+        fflush(stdout);
+    }
     free(x);
     free(stats);
     free(y);
@@ -118,6 +256,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--warmup")) o.warmup = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--min-iters")) o.min_iters = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--min-time")) o.min_time = atof(argv[i + 1]);
+        else if (!strcmp(argv[i], "--profile")) o.profile = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--joints")) snprintf(o.joints, sizeof o.joints, "%s", argv[i + 1]);
         else {
             fprintf(stderr, "bench_model: unknown option %s\n", argv[i]);

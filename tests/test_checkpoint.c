@@ -17,7 +17,7 @@
 #include "model/model.h"
 #include "model_fixture.h"
 #include "testutil.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 struct ref {
     struct safetensors io;

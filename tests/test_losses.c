@@ -10,7 +10,7 @@
 #include "fixture_npz.h"
 #include "gradcheck.h"
 #include "testutil.h"
-#include "train/losses.h"
+#include "nn/losses.h"
 
 enum { CB = 6, CK = 4, SD = 5 };
 

@@ -10,7 +10,7 @@
 #include "graph/graph.h"
 #include "model/model.h"
 #include "testutil.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 enum { TB = 4, TT = 5, TJ = 6, TC = 2 };
 

@@ -28,7 +28,7 @@
 #include "core/error.h"
 #include "graph/graph.h"
 #include "model/model.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t s);

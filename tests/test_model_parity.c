@@ -23,7 +23,7 @@
 #include "model/model.h"
 #include "model_fixture.h"
 #include "testutil.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 struct parity {
     struct safetensors st;

@@ -823,6 +823,70 @@ static void test_block_chain_parity(void **state)
     test_graph_free(&tg);
 }
 
+/* One partition at a time (gconv_*_part, as the model runs them) against the whole kernel:
+ * the forward gives the same bits (the same additions in the same order), the backward the
+ * same dH slice by slice. */
+static void test_gconv_parts(void **state)
+{
+    (void)state;
+    const size_t J = 75, out = 16, BT = 6;
+    struct test_graph tg;
+    test_graph_random(&tg, GK, J, 4.0 / (double)J, 7);
+    const size_t nh = BT * J * GK * out, ng = BT * J * out;
+    float *H = funi(nh, -1, 1, 11), *G = fbuf(ng), *Gp = fbuf(ng), *Hk = fbuf(ng);
+    float *dG = funi(ng, -1, 1, 12), *dH = fbuf(nh), *dHk = fbuf(ng);
+    gconv_forward(G, H, &tg.g, BT, out);
+    gconv_backward(dH, dG, &tg.g, BT, out);
+    for (size_t k = 0; k < GK; k++) {
+        for (size_t r = 0; r < BT * J; r++) /* H_k: columns k·out … of H's rows */
+            memcpy(Hk + r * out, H + r * GK * out + k * out, out * sizeof *Hk);
+        gconv_forward_part(Gp, Hk, &tg.g, k, BT, out);
+        memset(dHk, 0, ng * sizeof *dHk);
+        gconv_backward_part(dHk, dG, &tg.g, k, BT, out);
+        for (size_t r = 0; r < BT * J; r++)
+            if (memcmp(dHk + r * out, dH + r * GK * out + k * out, out * sizeof *dHk))
+                fail_msg("gconv_backward_part k=%zu row %zu differs", k, r);
+    }
+    if (memcmp(G, Gp, ng * sizeof *G)) fail_msg("gconv_forward_part differs from gconv_forward");
+    free(H), free(G), free(Gp), free(Hk), free(dG), free(dH), free(dHk);
+    test_graph_free(&tg);
+}
+
+/* The fused block tail against BatchNorm's affine, residual, ReLU and Dropout one after the
+ * other: the same output bits, the same generator use, the same gradient; with and without
+ * dropout, for 1 and 2 threads, with a length that ends inside a mask word and a block. */
+static void test_block_tail_fused(void **state)
+{
+    (void)state;
+    const size_t N = 2 * DROPOUT_BLOCK / 7 + 3, C = 7, n = N * C, nw = block_tail_words(n);
+    float *x = funi(n, -2, 2, 21), *r = funi(n, -1, 1, 22), *a = funi(C, 0.5f, 1.5f, 23);
+    float *b = funi(C, -0.5f, 0.5f, 24), *dy = funi(n, -1, 1, 25);
+    float *y = fbuf(n), *y_r = fbuf(n), *dx = fbuf(n), *dx_r = fbuf(n);
+    uint64_t *bits = calloc(nw, 8), *bits_r = calloc(nw, 8);
+    uint8_t *mask = malloc(n);
+    const float ps[2] = {0.0f, 0.1f};
+    for (int pi = 0; pi < 2; pi++)
+        for (int th = 1; th <= 2; th++) {
+            omp_set_num_threads(th);
+            struct rng g1, g2;
+            rng_seed(&g1, 5), rng_seed(&g2, 5);
+            block_tail_forward(y, bits, x, a, b, r, N, C, ps[pi], &g1);
+            block_tail_forward_ref(y_r, bits_r, mask, x, a, b, r, N, C, ps[pi], &g2);
+            if (memcmp(y, y_r, n * sizeof *y)) fail_msg("block_tail_forward y, p=%g", (double)ps[pi]);
+            if (memcmp(bits, bits_r, nw * 8)) fail_msg("block_tail_forward bits");
+            assert_int_equal(rng_u64(&g1), rng_u64(&g2)); /* the same draws taken */
+            block_tail_backward(dx, dy, bits, n, ps[pi]);
+            block_tail_backward_ref(dx_r, dy, bits, n, ps[pi]);
+            if (memcmp(dx, dx_r, n * sizeof *dx)) fail_msg("block_tail_backward, p=%g", (double)ps[pi]);
+            memcpy(dx, dy, n * sizeof *dx); /* in place */
+            block_tail_backward(dx, dx, bits, n, ps[pi]);
+            if (memcmp(dx, dx_r, n * sizeof *dx)) fail_msg("block_tail_backward in place");
+        }
+    omp_set_num_threads(2);
+    free(x), free(r), free(a), free(b), free(dy), free(y), free(y_r), free(dx), free(dx_r);
+    free(bits), free(bits_r), free(mask);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -830,6 +894,8 @@ int main(void)
         cmocka_unit_test(test_gconv_gradcheck),
         cmocka_unit_test(test_gconv_deterministic),
         cmocka_unit_test(test_gconv_mediapipe_graphs),
+        cmocka_unit_test(test_gconv_parts),
+        cmocka_unit_test(test_block_tail_fused),
         cmocka_unit_test(test_tconv_matches_reference),
         cmocka_unit_test(test_tconv_gradcheck),
         cmocka_unit_test(test_tconv_deterministic),

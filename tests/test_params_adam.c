@@ -8,7 +8,7 @@
 #include "core/error.h"
 #include "model/params.h"
 #include "testutil.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 static int read_row(const char *text, const char *key, float *out, size_t n)
 {

@@ -18,6 +18,23 @@ struct rng {
 
 void rng_seed(struct rng *r, uint64_t seed);
 uint64_t rng_u64(struct rng *r);
+
+/* rng_u64's step, inline for loops that draw per element (dropout: one call per two elements
+ * cost more than the rest of the fused block tail together). The same stream as rng_u64. */
+static inline uint64_t rng_u64_inline(struct rng *r)
+{
+    uint64_t *s = r->s;
+    const uint64_t x = s[1] * 5;
+    const uint64_t result = ((x << 7) | (x >> 57)) * 9;
+    const uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = (s[3] << 45) | (s[3] >> 19);
+    return result;
+}
 /* Uniform integer in [0, n), unbiased (Lemire's method); n must be > 0. */
 uint64_t rng_below(struct rng *r, uint64_t n);
 /* Uniform double in [0, 1) with 53 random bits. */

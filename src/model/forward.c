@@ -1,5 +1,5 @@
 /* forward.c — SignSTGCN's forward and backward passes (SPEC §3–§4) over the layer kernels of
- * src/nn and the losses of src/train/losses.c.
+ * src/nn and the losses of src/nn/losses.c.
  *
  * Data flow for one batch (N = B·T·J rows, channels last):
  *   x (B,T,J,C) → 3 × [gc.lin → graph aggregation → temporal conv → BatchNorm → + residual
@@ -8,18 +8,21 @@
  *   Z → gradient reversal → signer_head → signer logits;  Z (detached) → mi.net → q(y|Z).
  *
  * Memory: every activation the backward needs lives in the arena planned by model_reserve()
- * for the batch shape, so a training step allocates nothing. The backward walks the same path
- * in reverse with a handful of scratch buffers that are reused layer after layer:
- *   dA = dY (upstream), dB = d(dropout in), dC = d(pre-ReLU sum), dB again = dTC,
- *   dD = dG, dH = d(gc.lin out), dA again = dX (becomes the next layer's dY).
- * Every backward kernel ADDS into its outputs, so scratch is zeroed right before use.
- *
- * Dropout happens in place on the ReLU output; ReLU's backward then tests the dropped-out
- * output, which is positive exactly where the ReLU output is positive and kept (elsewhere the
- * dropout gradient is already zero), so no second copy is needed.
+ * for the batch shape, so a training step allocates nothing. The graph convolution runs one
+ * partition at a time (H_k = X·W_kᵀ + b_k, then G += Â_k·H_k; backward dH_k = Â_kᵀ·dG, then
+ * gc.lin's part k), so H never takes more than (N, out) — a third of (N, K·out). The end of a
+ * block (BatchNorm's affine, residual, ReLU, Dropout) is one fused pass each way
+ * (block_tail_forward/backward) that keeps one bit per element for the backward. The
+ * backward walks the same path in reverse with two gradient buffers that swap roles layer
+ * after layer — dY, turned in place into dS = d(pre-ReLU sum), and a spare that takes dTC and
+ * then dX (the next layer's dY) — plus dG and dH_k in the shared buffer that held H, R and the
+ * last Y in the forward. Every backward kernel ADDS into its outputs, so scratch is zeroed
+ * right before use (block_tail_backward alone writes, in place).
  */
+#include <omp.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -37,8 +40,8 @@
 #include "nn/layernorm.h"
 #include "nn/linear.h"
 #include "nn/tconv.h"
-#include "train/adam.h"
-#include "train/losses.h"
+#include "model/adam.h"
+#include "nn/losses.h"
 
 #define LN_EPS 1e-5f
 
@@ -92,43 +95,57 @@ static void *take(struct planner *p, size_t count, size_t elem)
 
 #define TAKE_F(p, n) ((float *)take((p), (n), sizeof(float)))
 #define TAKE_U8(p, n) ((uint8_t *)take((p), (n), 1))
+#define TAKE_U64(p, n) ((uint64_t *)take((p), (n), sizeof(uint64_t)))
 
-/* Training keeps every layer's activations for the backward. Inference keeps only what the
- * next layer needs: one H and one G shared by the three layers — the temporal convolution
- * writes into H (dead once aggregated) and the residual projection into G (dead once
- * convolved) — and two outputs Y used in turn (a layer reads the previous Y for its residual
+/* Training keeps what the backward reads, per layer: G (tconv's weight gradient), TC
+ * (BatchNorm's backward), Y where the next layer reads it, and one bit per element for ReLU
+ * and Dropout; everything else lives in one shared buffer of 2·Cmax floats per row that
+ * holds, in turn, each layer's gc.lin output H (dead once aggregated), its projected residual
+ * R and the last layer's Y (read only by the mean over joints), and in the backward dG and dH_k.
+ * With two (N, Cmax) gradient buffers that is, per (window, frame, joint), at SPEC's widths
+ * 842 + 256 + 256 = 1354 floats (3088 before: every layer kept H (N, K·out), R, Y and a byte
+ * mask, and the backward had four gradient buffers and a (N, K·Cmax) dH).
+ * Inference keeps only what the next layer needs: one partition's H and one G shared by the
+ * three layers — the temporal convolution writes into H (dead once aggregated) and the
+ * residual projection into G (dead once convolved) — and two outputs Y used in turn (a layer reads the previous Y for its residual
  * while it writes its own); no dropout masks, no BatchNorm batch statistics, no backward
- * scratch: (K + 3)·max channels floats per (window, frame, joint). */
+ * scratch: 4·max channels floats per (window, frame, joint). */
 static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool inference)
 {
     struct model_acts *a = &m->act;
-    const size_t J = m->cfg.num_joints, K = m->graph->K, N = B * T * J, S = 2 * m->cfg.coords;
+    const size_t J = m->cfg.num_joints, N = B * T * J, S = 2 * m->cfg.coords;
     const size_t NC = m->cfg.num_classes, NS = m->cfg.num_signers;
     const struct widths w = widths_of(m);
     size_t tconv_ws = 0;
     if (inference) {
-        float *H = TAKE_F(p, N * K * w.Cmax), *G = TAKE_F(p, N * w.Cmax);
+        float *H = TAKE_F(p, N * w.Cmax), *G = TAKE_F(p, N * w.Cmax);
         float *Y[2] = {TAKE_F(p, N * w.Cmax), TAKE_F(p, N * w.Cmax)};
         for (int l = 0; l < MODEL_LAYERS; l++) {
             const struct model_layer_idx *L = &m->idx.layer[l];
             struct model_layer_acts *la = &a->layer[l];
             *la = (struct model_layer_acts){.H = H, .G = G, .TC = H,
                                             .R = L->res_w >= 0 ? G : NULL, .Y = Y[l % 2]};
+            la->bn_a = TAKE_F(p, L->out);
+            la->bn_b = TAKE_F(p, L->out);
             size_t tw = tconv_workspace_floats(L->out, L->out);
             if (tw > tconv_ws) tconv_ws = tw;
         }
     }
+    float *shared = inference ? NULL : TAKE_F(p, N * 2 * w.Cmax);
     for (int l = 0; !inference && l < MODEL_LAYERS; l++) {
         const struct model_layer_idx *L = &m->idx.layer[l];
         struct model_layer_acts *la = &a->layer[l];
-        la->H = TAKE_F(p, N * K * L->out);
+        const bool last = l == MODEL_LAYERS - 1;
+        la->H = shared;
         la->G = TAKE_F(p, N * L->out);
         la->TC = TAKE_F(p, N * L->out);
-        la->R = L->res_w >= 0 ? TAKE_F(p, N * L->out) : NULL;
-        la->Y = TAKE_F(p, N * L->out);
-        la->mask = TAKE_U8(p, N * L->out);
+        la->R = L->res_w >= 0 ? shared : NULL;
+        la->Y = last ? (shared ? shared + N * w.Cmax : NULL) : TAKE_F(p, N * L->out);
+        la->bits = TAKE_U64(p, block_tail_words(N * L->out));
         la->bn_mean = TAKE_F(p, L->out);
         la->bn_invstd = TAKE_F(p, L->out);
+        la->bn_a = TAKE_F(p, L->out);
+        la->bn_b = TAKE_F(p, L->out);
         size_t tw = tconv_workspace_floats(L->out, L->out);
         if (tw > tconv_ws) tconv_ws = tw;
     }
@@ -169,7 +186,7 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool in
     if (inference) {
         a->supcon_ws = NULL;
         a->cls_mask = a->sh_mask = NULL;
-        a->dA = a->dB = a->dC = a->dD = a->dH = NULL;
+        a->dA = a->dB = a->dC = a->dH = NULL;
         a->dHm = a->dHatt = a->dZ = a->dZs = a->ds = NULL;
         a->dh1 = a->dh2 = a->dh3 = a->dlogits = a->dsig = NULL;
         a->dln_s = a->dsenc_h = a->dsenc_h2 = NULL;
@@ -177,9 +194,9 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool in
     }
     a->dA = TAKE_F(p, N * w.Cmax);
     a->dB = TAKE_F(p, N * w.Cmax);
-    a->dC = TAKE_F(p, N * w.Cmax);
-    a->dD = TAKE_F(p, N * w.Cmax);
-    a->dH = TAKE_F(p, N * K * w.Cmax);
+    /* the forward's H, R and last Y are dead by now: dG and dH_k take their place */
+    a->dC = shared;
+    a->dH = shared + N * w.Cmax;
     a->dHm = TAKE_F(p, B * T * w.E);
     a->dHatt = TAKE_F(p, B * T * w.E);
     a->dZ = TAKE_F(p, B * w.Z);
@@ -251,6 +268,42 @@ int model_reserve(struct model *m, size_t B, size_t T, struct error *err)
 int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *err)
 {
     return reserve(m, B, T, true, err);
+}
+
+/* ---- profile ---------------------------------------------------------------------------- */
+
+const char *const model_prof_names[MPROF_COUNT] = {
+    "gc.lin", "gconv", "tconv", "batchnorm", "res_proj", "add+relu+dropout", "joint_mean",
+    "signer_enc", "attention", "gru", "heads+losses"};
+_Static_assert(sizeof model_prof_names / sizeof *model_prof_names == MPROF_COUNT,
+               "one name per profile kind");
+
+/* A lap timer: lap() charges the time since the last mark to a kind and moves the mark. */
+struct lap {
+    double wall, cpu;
+};
+
+static void lap_now(struct lap *t)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    t->cpu = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    t->wall = omp_get_wtime();
+}
+
+static void lap_start(const struct model *m, struct lap *t)
+{
+    if (m->prof) lap_now(t);
+}
+
+static void lap(struct model *m, struct lap *t, int dir, enum model_prof_kind k)
+{
+    if (!m->prof) return;
+    struct lap n;
+    lap_now(&n);
+    m->prof->wall[dir][k] += n.wall - t->wall;
+    m->prof->cpu[dir][k] += n.cpu - t->cpu;
+    *t = n;
 }
 
 /* ---- forward -------------------------------------------------------------------------- */
@@ -326,51 +379,65 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     CHECK(!(train && a->inference)); /* an inference arena keeps nothing for the backward */
     a->x = in->x;
     a->train = train;
+    struct lap t;
+    lap_start(m, &t);
 
     const float *X = in->x;
     for (int l = 0; l < MODEL_LAYERS; l++) {
         const struct model_layer_idx *L = &x->layer[l];
         struct model_layer_acts *la = &a->layer[l];
-        const size_t cin = L->in, out = L->out, n = N * out;
-        linear_forward(la->H, X, P(L->gc_w), P(L->gc_b), N, cin, K * out);
-        gconv_forward(la->G, la->H, m->graph, B * T, out);
+        const size_t cin = L->in, out = L->out;
+        /* one partition at a time: H_k = X·W_kᵀ + b_k, then G (+)= Â_k·H_k */
+        for (size_t k = 0; k < K; k++) {
+            linear_forward(la->H, X, P(L->gc_w) + k * out * cin, P(L->gc_b) + k * out, N, cin,
+                           out);
+            lap(m, &t, 0, MPROF_GC_LIN);
+            gconv_forward_part(la->G, la->H, m->graph, k, B * T, out);
+            lap(m, &t, 0, MPROF_GCONV);
+        }
         tconv_forward(la->TC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, out, out, L->dilation);
+        lap(m, &t, 0, MPROF_TCONV);
         if (train) {
-            batchnorm_forward_train(la->Y, la->bn_mean, la->bn_invstd, P(L->bn_mean),
-                                    P(L->bn_var), la->TC, P(L->bn_w), P(L->bn_b), N, out,
+            batchnorm_forward_train(NULL, la->bn_mean, la->bn_invstd, P(L->bn_mean),
+                                    P(L->bn_var), la->TC, NULL, NULL, N, out,
                                     BATCHNORM_MOMENTUM, BATCHNORM_EPS);
+            batchnorm_fold(la->bn_a, la->bn_b, P(L->bn_w), P(L->bn_b), la->bn_mean,
+                           la->bn_invstd, out);
             m->bn_batches[l]++;
         } else {
-            batchnorm_forward_eval(la->Y, la->TC, P(L->bn_w), P(L->bn_b), P(L->bn_mean),
-                                   P(L->bn_var), N, out, BATCHNORM_EPS);
+            batchnorm_fold_eval(la->bn_a, la->bn_b, P(L->bn_w), P(L->bn_b), P(L->bn_mean),
+                                P(L->bn_var), out, BATCHNORM_EPS);
         }
+        lap(m, &t, 0, MPROF_BN);
+        const float *R = X;
         if (la->R) {
             linear_forward(la->R, X, P(L->res_w), P(L->res_b), N, cin, out);
-            residual_forward(la->Y, la->Y, la->R, n);
-        } else {
-            residual_forward(la->Y, la->Y, X, n);
+            lap(m, &t, 0, MPROF_RES_PROJ);
+            R = la->R;
         }
-        relu_forward(la->Y, la->Y, n);
-        if (p > 0.0f) {
-            dropout_draw_mask(la->mask, n, p, r);
-            dropout_forward(la->Y, la->Y, la->mask, n, p);
-        }
+        /* BatchNorm's affine, + residual, ReLU, Dropout: one pass (the same bits as four) */
+        block_tail_forward(la->Y, la->bits, la->TC, la->bn_a, la->bn_b, R, N, out, p, r);
+        lap(m, &t, 0, MPROF_ELTWISE);
         X = la->Y;
     }
     joint_mean_forward(a->Hm, X, B * T, J, w.E);
+    lap(m, &t, 0, MPROF_JOINT_MEAN);
 
     layernorm_forward(a->senc_ln, a->senc_mean, a->senc_rstd, in->stats, P(x->senc_ln_w),
                       P(x->senc_ln_b), B, S, LN_EPS);
     linear_forward(a->senc_h, a->senc_ln, P(x->senc_l1_w), P(x->senc_l1_b), B, S, w.SH);
     relu_forward(a->senc_h, a->senc_h, B * w.SH);
     linear_forward(a->s, a->senc_h, P(x->senc_l2_w), P(x->senc_l2_b), B, w.SH, w.SD);
+    lap(m, &t, 0, MPROF_SIGNER_ENC);
 
     struct attention_shape ash = attn_shape(m, B, T);
     struct attention_params ap = attn_params(m);
     attention_forward(a->Hatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
+    lap(m, &t, 0, MPROF_ATTENTION);
     struct gru_shape gsh = gru_shape_of(m, B, T);
     struct gru_params gp = gru_params_of(m);
     gru_forward(a->Z, a->Hatt, &gp, &gsh, a->gru_ws);
+    lap(m, &t, 0, MPROF_GRU);
 
     layernorm_forward(a->cls_ln, a->cls_mean, a->cls_rstd, a->Z, P(x->cls_ln_w), P(x->cls_ln_b),
                       B, w.Z, LN_EPS);
@@ -396,6 +463,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         linear_forward(a->signer_logits, a->sh_h, P(x->sh_l2_w), P(x->sh_l2_b), B, w.HH,
                        m->cfg.num_signers);
     }
+    lap(m, &t, 0, MPROF_HEADS);
 }
 
 double model_class_loss(const struct model *m, const int *y, const float *class_weights)
@@ -420,6 +488,8 @@ void model_backward(struct model *m, const struct model_inputs *in,
     const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T && a->x == in->x);
     memset(out, 0, sizeof *out);
+    struct lap t;
+    lap_start(m, &t);
     params_zero_grad(&m->pt, PARAM_TRAINED);
 
     /* Losses on Z's heads, gradients into dZ. */
@@ -504,8 +574,10 @@ void model_backward(struct model *m, const struct model_inputs *in,
         gg.dir[d].b_ih = D(x->gru_bih[d]);
         gg.dir[d].b_hh = D(x->gru_bhh[d]);
     }
+    lap(m, &t, 1, MPROF_HEADS);
     zero(a->dHatt, B * T * w.E);
     gru_backward(a->dHatt, &gg, a->dZ, a->Hatt, &gp, &gsh, a->gru_ws);
+    lap(m, &t, 1, MPROF_GRU);
 
     struct attention_shape ash = attn_shape(m, B, T);
     struct attention_params ap = attn_params(m);
@@ -515,6 +587,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
     zero(a->dHm, B * T * w.E);
     zero(a->ds, B * w.SD);
     attention_backward(a->dHm, a->ds, &ag, a->dHatt, a->Hm, a->s, &ap, &ash, a->attn_ws);
+    lap(m, &t, 1, MPROF_ATTENTION);
 
     zero(a->dsenc_h, B * w.SH);
     linear_backward(a->dsenc_h, D(x->senc_l2_w), D(x->senc_l2_b), a->ds, a->senc_h,
@@ -526,26 +599,24 @@ void model_backward(struct model *m, const struct model_inputs *in,
                     P(x->senc_l1_w), B, S, w.SH);
     layernorm_backward(NULL, D(x->senc_ln_w), D(x->senc_ln_b), a->dln_s, in->stats, a->senc_mean,
                        a->senc_rstd, P(x->senc_ln_w), B, S);
+    lap(m, &t, 1, MPROF_SIGNER_ENC);
 
-    /* backbone, last layer first; dY of the last layer from the mean over joints */
-    float *dY = a->dA;
+    /* backbone, last layer first; dY of the last layer from the mean over joints. Three
+     * gradient buffers: dY (turned into dS in place), a spare that takes dTC and then dX (the
+     * next layer's dY), and dG; dH is the shared forward buffer. */
+    float *dY = a->dA, *spare = a->dB, *dG = a->dC;
     zero(dY, N * w.E);
     joint_mean_backward(dY, a->dHm, B * T, J, w.E);
+    lap(m, &t, 1, MPROF_JOINT_MEAN);
     for (int l = MODEL_LAYERS - 1; l >= 0; l--) {
         const struct model_layer_idx *L = &x->layer[l];
         struct model_layer_acts *la = &a->layer[l];
         const size_t cin = L->in, outc = L->out, n = N * outc;
         const float *X = l > 0 ? a->layer[l - 1].Y : a->x;
-        const float *dDrop = dY;
-        if (p > 0.0f) {
-            zero(a->dB, n);
-            dropout_backward(a->dB, dY, la->mask, n, p);
-            dDrop = a->dB;
-        }
-        float *dS = a->dC;
-        zero(dS, n);
-        relu_backward(dS, dDrop, la->Y, n);
-        float *dTC = a->dB;
+        float *dS = dY; /* d(pre-ReLU sum) = dY·[Y > 0]·dropout scale, in place */
+        block_tail_backward(dS, dY, la->bits, n, p);
+        lap(m, &t, 1, MPROF_ELTWISE);
+        float *dTC = spare;
         zero(dTC, n);
         if (a->train)
             batchnorm_backward_train(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
@@ -553,19 +624,29 @@ void model_backward(struct model *m, const struct model_inputs *in,
         else
             batchnorm_backward_eval(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
                                     P(L->bn_mean), P(L->bn_var), N, outc, BATCHNORM_EPS);
-        float *dG = a->dD;
+        lap(m, &t, 1, MPROF_BN);
         zero(dG, n);
         tconv_backward(dG, D(L->tconv_w), dTC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, outc,
                        outc, L->dilation);
-        zero(a->dH, N * K * outc);
-        gconv_backward(a->dH, dG, m->graph, B * T, outc);
-        float *dX = l > 0 ? a->dA : NULL; /* dY (= dA) is no longer needed */
+        lap(m, &t, 1, MPROF_TCONV);
+        float *dX = l > 0 ? spare : NULL; /* dTC is no longer needed */
         if (dX) zero(dX, N * cin);
-        linear_backward(dX, D(L->gc_w), D(L->gc_b), a->dH, X, P(L->gc_w), N, cin, K * outc);
-        if (la->R)
+        for (size_t k = 0; k < K; k++) { /* dH_k = Â_kᵀ-aggregation of dG, then gc.lin's part k */
+            zero(a->dH, N * outc);
+            gconv_backward_part(a->dH, dG, m->graph, k, B * T, outc);
+            lap(m, &t, 1, MPROF_GCONV);
+            linear_backward(dX, D(L->gc_w) + k * outc * cin, D(L->gc_b) + k * outc, a->dH, X,
+                            P(L->gc_w) + k * outc * cin, N, cin, outc);
+            lap(m, &t, 1, MPROF_GC_LIN);
+        }
+        if (la->R) {
             linear_backward(dX, D(L->res_w), D(L->res_b), dS, X, P(L->res_w), N, cin, outc);
-        else if (dX)
+            lap(m, &t, 1, MPROF_RES_PROJ);
+        } else if (dX) {
             residual_backward(dX, NULL, dS, n);
+            lap(m, &t, 1, MPROF_ELTWISE);
+        }
+        spare = dY;
         dY = dX;
     }
 }

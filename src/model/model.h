@@ -70,13 +70,16 @@ struct model_idx {
 /* The activation arena: everything the forward keeps for the backward, and the backward's
  * scratch, carved out of one allocation planned for the batch shape (model_reserve). */
 struct model_layer_acts {
-    float *H;        /* (N, K·out) gc.lin output */
-    float *G;        /* (N, out) graph aggregation */
-    float *TC;       /* (N, out) temporal conv */
-    float *R;        /* (N, out) projected residual (NULL when in == out) */
-    float *Y;        /* (N, out) ReLU(BN(TC)+R), dropped out in place in training */
-    uint8_t *mask;   /* (N·out) dropout keep mask */
-    float *bn_mean, *bn_invstd; /* (out) */
+    float *H;        /* (N, K·out) gc.lin output: one buffer shared by the layers (dead once
+                      * aggregated; the backward's dH scratch in training) */
+    float *G;        /* (N, out) graph aggregation (kept: tconv's weight gradient reads it) */
+    float *TC;       /* (N, out) temporal conv (kept: BatchNorm's backward reads it) */
+    float *R;        /* (N, out) projected residual (NULL when in == out), in the shared H */
+    float *Y;        /* (N, out) Dropout(ReLU(BN(TC)+R)); kept where the next layer reads it,
+                      * in the shared H for the last layer */
+    uint64_t *bits;  /* (N·out bits) where Y > 0: the backward of ReLU and Dropout (training) */
+    float *bn_mean, *bn_invstd; /* (out) batch statistics */
+    float *bn_a, *bn_b;         /* (out) BatchNorm folded to y = x·a + b */
 };
 
 struct model_acts {
@@ -96,7 +99,7 @@ struct model_acts {
     float *signer_logits; /* (B,NS) */
     float *mi_a0, *mi_a1, *mi_q; /* (B,H), (B,H), (B,NS) */
     /* backward scratch */
-    float *dA, *dB, *dC, *dD, *dH;     /* (N,Cmax) ×4 and (N, K·Cmax) */
+    float *dA, *dB, *dC, *dH;          /* (N,Cmax) ×3 and (N, K·Cmax) (= the shared H) */
     float *dHm, *dHatt, *dZ, *dZs, *ds; /* (B,T,E), (B,T,E), (B,Z), (B,Z), (B,signer_dim) */
     float *dh1, *dh2, *dh3, *dlogits, *dsig; /* head scratch (B,max width)×3, (B,NC), (B,NS) */
     float *dln_s, *dsenc_h, *dsenc_h2;  /* (B,S), (B,signer_hidden) ×2 */
@@ -105,8 +108,35 @@ struct model_acts {
     bool inference;       /* planned by model_reserve_inference: evaluation forward only */
 };
 
+/* Where a step's time goes, by layer kind (bench_model --profile): model_forward and
+ * model_backward add the wall-clock and process CPU seconds of each kind when m->prof is set;
+ * NULL (the default) costs one test per kind. The zeroing of a kind's backward scratch counts
+ * as that kind's. */
+enum model_prof_kind {
+    MPROF_GC_LIN,     /* gc.lin: the per-joint Linear before the aggregation */
+    MPROF_GCONV,      /* graph aggregation */
+    MPROF_TCONV,      /* temporal convolution */
+    MPROF_BN,         /* BatchNorm */
+    MPROF_RES_PROJ,   /* residual projection (in != out) */
+    MPROF_ELTWISE,    /* residual add, ReLU, dropout (masks included) */
+    MPROF_JOINT_MEAN, /* mean over joints */
+    MPROF_SIGNER_ENC, /* signer encoder */
+    MPROF_ATTENTION,  /* self-attention */
+    MPROF_GRU,        /* bidirectional GRU */
+    MPROF_HEADS,      /* heads and losses */
+    MPROF_COUNT
+};
+
+struct model_profile {
+    double wall[2][MPROF_COUNT]; /* [0] forward, [1] backward; seconds, summed over calls */
+    double cpu[2][MPROF_COUNT];  /* process CPU seconds (all threads) */
+};
+
+extern const char *const model_prof_names[MPROF_COUNT];
+
 struct model {
     struct model_config cfg;
+    struct model_profile *prof; /* NULL unless profiling; not owned */
     const struct graph *graph;  /* not owned */
     struct param_table pt;
     struct model_idx idx;
@@ -159,7 +189,7 @@ int model_reserve(struct model *m, size_t B, size_t T, struct error *err);
 
 /* The same for evaluation-mode forwards only (predict, embed, eval, detect): the three
  * backbone layers share their buffers and nothing is kept for a backward, so the arena holds
- * (K + 3)·max channels floats per (window, frame, joint) instead of every layer's activations.
+ * 4·max channels floats per (window, frame, joint) instead of every layer's activations.
  * A training forward on such an arena is a programmer error. */
 int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *err);
 /* Bytes the arena needs for B windows of T frames, for training or inference (measures only;

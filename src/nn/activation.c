@@ -14,6 +14,15 @@
  * DROPOUT_BLOCK elements with (that draw + block index) through rng_seed's splitmix64; each
  * 64-bit draw of a block decides two elements by its two 32-bit halves.
  *
+ * block_tail_forward/backward fuse the end of an ST-GCN block (BatchNorm's affine, residual,
+ * ReLU, Dropout) into one pass each way: the unfused layers walked the (N,C) activation about
+ * ten times per layer and direction, and kept a byte mask and the output for the backward.
+ * They work per DROPOUT_BLOCK block (a whole number of 64-bit mask words), so the dropout
+ * draws, the bit words and the elements a thread writes all follow the block; blocks go to
+ * threads dynamically — nothing is summed, so any schedule gives the same bits, and a thread
+ * that shares its core with another process takes fewer blocks instead of holding the other
+ * thread up at the barrier.
+ *
  * The element-wise loops carry `omp simd`: at -O2 GCC's cheap cost model leaves loops whose
  * trip count is not a multiple of the vector width scalar, and the pragma asks for the vector
  * loop plus its remainder. Element-wise operations give the same bits either way.
@@ -21,6 +30,8 @@
 #include "nn/activation.h"
 
 #include <math.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -58,7 +69,7 @@ void dropout_draw_mask(uint8_t *mask, size_t n, float p, struct rng *r)
         const size_t lo = blk * DROPOUT_BLOCK;
         const size_t hi = n - lo < DROPOUT_BLOCK ? n : lo + DROPOUT_BLOCK;
         for (size_t i = lo; i < hi; i += 2) {
-            const uint64_t u = rng_u64(&local);
+            const uint64_t u = rng_u64_inline(&local);
             mask[i] = (u & 0xffffffffu) >= thr;
             if (i + 1 < hi) mask[i + 1] = (u >> 32) >= thr;
         }
@@ -99,5 +110,129 @@ void residual_backward(float *da, float *dr, const float *dy, size_t n)
     if (dr) {
 #pragma omp parallel for simd schedule(static)
         for (size_t i = 0; i < n; i++) dr[i] += dy[i];
+    }
+}
+
+/* Bit i of the result: x[i] > 0, for e <= 64 elements. The comparisons vectorise into bytes;
+ * eight 0/1 bytes read as a little-endian word b become eight bits with one multiply:
+ * b·0x0102040810204080 puts byte k's bit at position 56 + k, and no two partial products
+ * share a position, so nothing carries. */
+static uint64_t pack_positive(const float *x, size_t e)
+{
+    uint8_t on[64] = {0};
+#pragma omp simd
+    for (size_t i = 0; i < e; i++) on[i] = x[i] > 0.0f;
+    uint64_t word = 0;
+    for (size_t j = 0; j < 8; j++) {
+        uint64_t b;
+        memcpy(&b, on + 8 * j, 8);
+        word |= ((b * 0x0102040810204080ull) >> 56) << (8 * j);
+    }
+    return word;
+}
+
+/* keep[i] = all ones where bit i of word is set, else 0. */
+static void unpack_bits(uint32_t keep[64], uint64_t word)
+{
+#pragma omp simd
+    for (size_t i = 0; i < 64; i++) keep[i] = 0u - (uint32_t)((word >> i) & 1u);
+}
+
+void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a,
+                        const float *b, const float *r, size_t N, size_t C, float p,
+                        struct rng *rg)
+{
+    CHECK(p >= 0.0f && p < 1.0f && C > 0);
+    const size_t n = N * C, nblk = (n + DROPOUT_BLOCK - 1) / DROPOUT_BLOCK;
+    const bool drop = p > 0.0f;
+    const uint64_t base = drop ? rng_u64(rg) : 0;
+    const uint64_t thr = (uint64_t)ceil((double)p * 4294967296.0); /* as dropout_draw_mask */
+    const float s = dropout_scale(p);
+#pragma omp parallel for schedule(dynamic, 8)
+    for (size_t blk = 0; blk < nblk; blk++) {
+        const size_t lo = blk * DROPOUT_BLOCK;
+        const size_t hi = n - lo < DROPOUT_BLOCK ? n : lo + DROPOUT_BLOCK;
+        /* BN affine + residual + ReLU, one row segment at a time */
+        for (size_t i = lo; i < hi;) {
+            const size_t c0 = i % C, w = C - c0 < hi - i ? C - c0 : hi - i;
+            const float *xi = x + i, *ri = r + i, *ac = a + c0, *bc = b + c0;
+            float *yi = y + i;
+#pragma omp simd
+            for (size_t c = 0; c < w; c++) {
+                float v = xi[c] * ac[c] + bc[c];
+                v = v + ri[c];
+                yi[c] = v > 0.0f ? v : 0.0f;
+            }
+            i += w;
+        }
+        if (drop) {
+            struct rng local;
+            rng_seed(&local, base + (uint64_t)blk);
+            for (size_t i = lo; i < hi; i += 2) {
+                const uint64_t u = rng_u64_inline(&local);
+                y[i] = y[i] * ((float)((u & 0xffffffffu) >= thr) * s);
+                if (i + 1 < hi) y[i + 1] = y[i + 1] * ((float)((u >> 32) >= thr) * s);
+            }
+        }
+        if (bits) {
+            for (size_t wd = lo / 64; wd * 64 < hi; wd++) {
+                const size_t i0 = wd * 64, e = hi - i0 < 64 ? hi - i0 : 64;
+                bits[wd] = pack_positive(y + i0, e);
+            }
+        }
+    }
+}
+
+void block_tail_backward(float *dx, const float *dy, const uint64_t *bits, size_t n, float p)
+{
+    const size_t nw = block_tail_words(n);
+    const bool drop = p > 0.0f;
+    const float s = dropout_scale(p);
+#pragma omp parallel for schedule(dynamic, 512)
+    for (size_t wd = 0; wd < nw; wd++) {
+        const size_t lo = wd * 64, e = n - lo < 64 ? n - lo : 64;
+        uint32_t keep[64];
+        unpack_bits(keep, bits[wd]);
+        float *d = dx + lo;
+        const float *g = dy + lo;
+        /* g·s (or g) where the bit is set, +0 elsewhere: an AND on the float's bits */
+#pragma omp simd
+        for (size_t i = 0; i < e; i++) {
+            const float v = drop ? g[i] * s : g[i];
+            uint32_t u;
+            memcpy(&u, &v, sizeof u);
+            u &= keep[i];
+            memcpy(&d[i], &u, sizeof u);
+        }
+    }
+}
+
+void block_tail_forward_ref(float *y, uint64_t *bits, uint8_t *mask, const float *x,
+                            const float *a, const float *b, const float *r, size_t N, size_t C,
+                            float p, struct rng *rg)
+{
+    const size_t n = N * C;
+    for (size_t i = 0; i < n; i++) y[i] = x[i] * a[i % C] + b[i % C];
+    residual_forward(y, y, r, n);
+    relu_forward(y, y, n);
+    if (p > 0.0f) {
+        dropout_draw_mask(mask, n, p, rg);
+        dropout_forward(y, y, mask, n, p);
+    }
+    if (bits) {
+        for (size_t wd = 0; wd < block_tail_words(n); wd++) bits[wd] = 0;
+        for (size_t i = 0; i < n; i++)
+            if (y[i] > 0.0f) bits[i / 64] |= (uint64_t)1 << (i % 64);
+    }
+}
+
+void block_tail_backward_ref(float *dx, const float *dy, const uint64_t *bits, size_t n,
+                             float p)
+{
+    /* the unfused backward: dropout (the mask is where the output is non-zero), then ReLU */
+    for (size_t i = 0; i < n; i++) {
+        const bool on = (bits[i / 64] >> (i % 64)) & 1u;
+        const float dd = p > 0.0f ? dy[i] * ((float)on * dropout_scale(p)) : dy[i];
+        dx[i] = on ? dd : 0.0f;
     }
 }

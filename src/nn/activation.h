@@ -38,4 +38,32 @@ void residual_forward(float *y, const float *a, const float *r, size_t n);
 /* da += dy; dr += dy. */
 void residual_backward(float *da, float *dr, const float *dy, size_t n);
 
+/* The tail of an ST-GCN block in one pass (SPEC §3.1, Y = Dropout(ReLU(BN(TC) + R))), with
+ * BatchNorm folded into a per-channel affine (batchnorm_fold*): on (N,C) arrays,
+ *     y = Dropout_p(ReLU(x·a[c] + b[c] + r)),
+ * with the same float operations in the same order as batchnorm's affine, residual_forward,
+ * relu_forward and dropout_forward one after the other, and the dropout decisions those of
+ * dropout_draw_mask(…, p, rg) (one draw from rg when p > 0; none when p == 0, rg unused):
+ * the same bits as the four-pass version, reading and writing each array once. bits (NULL:
+ * not kept) receives one bit per element, 64 per word, element i at bit i%64 of word i/64:
+ * set where y > 0, i.e. where the gradient passes back through ReLU and Dropout — the
+ * backward needs nothing else (a byte mask and y were kept before: 4.1 bytes per element,
+ * now 1/8). y may alias x or r. */
+void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a,
+                        const float *b, const float *r, size_t N, size_t C, float p,
+                        struct rng *rg);
+/* dx = dy·[bit]·(1/(1−p)) (p == 0: dy·[bit]) over n elements. It WRITES dx, unlike the
+ * other backwards: it is meant to run in place (dx == dy), turning the upstream gradient into
+ * the gradient of the pre-ReLU sum with no second buffer. */
+void block_tail_backward(float *dx, const float *dy, const uint64_t *bits, size_t n, float p);
+/* Words of a bit mask of n elements. */
+static inline size_t block_tail_words(size_t n) { return (n + 63) / 64; }
+
+/* Plain versions built from the unfused layers: the test oracle (mask scratch of n bytes). */
+void block_tail_forward_ref(float *y, uint64_t *bits, uint8_t *mask, const float *x,
+                            const float *a, const float *b, const float *r, size_t N, size_t C,
+                            float p, struct rng *rg);
+void block_tail_backward_ref(float *dx, const float *dy, const uint64_t *bits, size_t n,
+                             float p);
+
 #endif

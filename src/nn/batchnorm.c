@@ -132,8 +132,10 @@ void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *runnin
                 double is = 1.0 / sqrt(var + (double)eps);
                 mean[c0 + c] = (float)mu;
                 invstd[c0 + c] = (float)is;
-                a[c] = (float)is * gamma[c0 + c];
-                b[c] = beta[c0 + c] - (float)mu * a[c];
+                if (Y) {
+                    a[c] = (float)is * gamma[c0 + c];
+                    b[c] = beta[c0 + c] - (float)mu * a[c];
+                }
                 /* in double, as PyTorch's batch_norm_cpu_update_stats_template */
                 if (running_mean)
                     running_mean[c0 + c] = (float)((double)momentum * mu +
@@ -145,8 +147,28 @@ void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *runnin
                                                   (1.0 - (double)momentum) *
                                                       (double)running_var[c0 + c]);
             }
-            affine_slab(Y, X, a, b, N, C, c0, w);
+            if (Y) affine_slab(Y, X, a, b, N, C, c0, w);
         }
+    }
+}
+
+void batchnorm_fold(float *a, float *b, const float *gamma, const float *beta, const float *mean,
+                    const float *invstd, size_t C)
+{
+    for (size_t c = 0; c < C; c++) {
+        a[c] = invstd[c] * gamma[c];
+        b[c] = beta[c] - mean[c] * a[c];
+    }
+}
+
+void batchnorm_fold_eval(float *a, float *b, const float *gamma, const float *beta,
+                         const float *running_mean, const float *running_var, size_t C,
+                         float eps)
+{
+    for (size_t c = 0; c < C; c++) {
+        float is = (float)(1.0 / sqrt((double)running_var[c] + (double)eps));
+        a[c] = is * gamma[c];
+        b[c] = beta[c] - running_mean[c] * a[c];
     }
 }
 

@@ -24,7 +24,9 @@
 #define BATCHNORM_MOMENTUM 0.1f
 
 /* Training mode. X, Y (N,C); gamma, beta (C); saves mean (C) and invstd = 1/√(σ²+eps) (C) for
- * the backward, updates running_mean, running_var (C) in place (either may be NULL to skip). */
+ * the backward, updates running_mean, running_var (C) in place (either may be NULL to skip).
+ * Y NULL: the statistics only (gamma and beta unused) — the normalisation is then applied by a
+ * fused kernel (block_tail_forward) through batchnorm_fold. */
 void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *running_mean,
                              float *running_var, const float *X, const float *gamma,
                              const float *beta, size_t N, size_t C, float momentum, float eps);
@@ -35,6 +37,15 @@ void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *runnin
 void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const float *dY,
                               const float *X, const float *gamma, const float *mean,
                               const float *invstd, size_t N, size_t C);
+
+/* BatchNorm as the per-channel affine y = x·a + b that the forwards apply, with the same float
+ * operations: training, from the batch statistics the forward saved (a = invstd·γ,
+ * b = β − mean·a); evaluation, from the running statistics. a, b (C). */
+void batchnorm_fold(float *a, float *b, const float *gamma, const float *beta, const float *mean,
+                    const float *invstd, size_t C);
+void batchnorm_fold_eval(float *a, float *b, const float *gamma, const float *beta,
+                         const float *running_mean, const float *running_var, size_t C,
+                         float eps);
 
 /* Evaluation mode: the running statistics (C) normalise; nothing is updated. */
 void batchnorm_forward_eval(float *Y, const float *X, const float *gamma, const float *beta,

@@ -13,6 +13,10 @@
  * element is fixed by the CSR order (k, then i, then the non-zeros of row i) and does not
  * depend on the thread count, so results are bit-identical for any number of threads.
  *
+ * The _part kernels do one partition k over an (N, out) slice of H and share their (b,t)
+ * slices out dynamically: nothing is summed across slices, so any schedule gives the same
+ * bits, and a thread slowed by another process takes fewer slices.
+ *
  * Not here: the Linear that produces H (linear.c) and its bias (added before aggregation, as
  * SPEC §3.1 says), and building Â (graph.c).
  */
@@ -65,6 +69,51 @@ void gconv_backward(float *dH, const float *dG, const struct graph *g, size_t BT
 #pragma omp simd
                     for (size_t c = 0; c < out; c++) hj[c] += v * gi[c];
                 }
+            }
+        }
+    }
+}
+
+void gconv_forward_part(float *G, const float *Hk, const struct graph *g, size_t k, size_t BT,
+                        size_t out)
+{
+    const size_t J = g->num_joints;
+    CHECK(k < g->K);
+    const struct sparse_adj *A = &g->A[k];
+#pragma omp parallel for schedule(dynamic, 16)
+    for (size_t s = 0; s < BT; s++) {
+        const float *Hs = Hk + s * J * out;
+        float *Gs = G + s * J * out;
+        for (size_t i = 0; i < J; i++) {
+            float *restrict gi = Gs + i * out;
+            if (k == 0) memset(gi, 0, out * sizeof *gi);
+            for (size_t p = A->row_ptr[i]; p < A->row_ptr[i + 1]; p++) {
+                const float v = A->val[p];
+                const float *restrict hj = Hs + (size_t)A->col[p] * out;
+#pragma omp simd
+                for (size_t c = 0; c < out; c++) gi[c] += v * hj[c];
+            }
+        }
+    }
+}
+
+void gconv_backward_part(float *dHk, const float *dG, const struct graph *g, size_t k,
+                         size_t BT, size_t out)
+{
+    const size_t J = g->num_joints;
+    CHECK(k < g->K);
+    const struct sparse_adj *A = &g->A[k];
+#pragma omp parallel for schedule(dynamic, 16)
+    for (size_t s = 0; s < BT; s++) {
+        const float *dGs = dG + s * J * out;
+        float *dHs = dHk + s * J * out;
+        for (size_t i = 0; i < J; i++) {
+            const float *restrict gi = dGs + i * out;
+            for (size_t p = A->row_ptr[i]; p < A->row_ptr[i + 1]; p++) {
+                const float v = A->val[p];
+                float *restrict hj = dHs + (size_t)A->col[p] * out;
+#pragma omp simd
+                for (size_t c = 0; c < out; c++) hj[c] += v * gi[c];
             }
         }
     }

@@ -24,6 +24,17 @@ void gconv_forward(float *G, const float *H, const struct graph *g, size_t BT, s
  *     dH[b,t,j,k·out+c] += Σ_i Â_k[i,j] · dG[b,t,i,c]. */
 void gconv_backward(float *dH, const float *dG, const struct graph *g, size_t BT, size_t out);
 
+/* One partition at a time, for callers that never hold all of H (model/forward.c: the Linear
+ * of partition k, then its aggregation, so H takes (N, out) instead of (N, K·out)):
+ *   forward:  G (=, k == 0; +=, k > 0) Â_k · Hk,   Hk (BT,J,out);
+ *   backward: dHk (BT,J,out) += Â_kᵀ-aggregation of dG.
+ * Calling the forward for k = 0 … K−1 gives gconv_forward's bits: each element of G receives
+ * the same additions in the same order. */
+void gconv_forward_part(float *G, const float *Hk, const struct graph *g, size_t k, size_t BT,
+                        size_t out);
+void gconv_backward_part(float *dHk, const float *dG, const struct graph *g, size_t k,
+                         size_t BT, size_t out);
+
 /* Plain-loop versions (dense scan of every (i,j) pair through the CSR rows, one thread): the
  * test oracle. */
 void gconv_forward_ref(float *G, const float *H, const struct graph *g, size_t BT, size_t out);

@@ -17,10 +17,15 @@
  *
  * Layout: XP and DGI are batch-major (row b·T + t, like X); the states, gates and DGH are
  * step-major (row s·B + b) so that a step's B rows are contiguous for its GEMM.
- * Threading: GEMMs go through cblas (OpenBLAS threads them; never called inside an OpenMP
- * region); the element-wise gate work of a step runs under OpenMP over (direction, sample),
- * both directions in the same loop; each iteration owns its rows. Results are bit-identical
- * for a given thread count. The _ref versions use the plain-loop Linear and serial loops.
+ * Threading: the two directions are independent until Z, so each direction's whole recurrence
+ * (T small GEMMs and gate loops, forward or backward) runs on one thread, the two directions
+ * as the two iterations of one OpenMP loop: no barrier per step. A (B,G)×(G,3G) product is too
+ * small to share between threads, and with a barrier per step (three per step before) one
+ * descheduled thread stalled the other at every step: on two cores with one busy process
+ * the GRU took 17× its single-thread time. OpenBLAS runs single-threaded inside the region.
+ * The large GEMMs over all frames (input projections, weight gradients) run outside it,
+ * threaded by OpenBLAS. Each direction's results come from one thread, so they do not depend
+ * on the thread count. The _ref versions use the plain-loop Linear and serial loops.
  */
 #include "nn/gru.h"
 
@@ -132,22 +137,16 @@ static void gru_fwd(bool ref, float *Z, const float *X, const struct gru_params 
             linear_forward(w[d].xp, X, q->w_ih, q->b_ih, B * T, E, 3 * G);
         memset(w[d].hs, 0, B * G * sizeof(float));
     }
-    for (size_t s = 0; s < T; s++) {
-        for (int d = 0; d < 2; d++) {
-            const struct gru_dir_params *q = &p->dir[d];
+#pragma omp parallel for schedule(static) if (!ref)
+    for (int d = 0; d < 2; d++) {
+        const struct gru_dir_params *q = &p->dir[d];
+        for (size_t s = 0; s < T; s++) {
             const float *h = w[d].hs + s * B * G;
             if (ref)
                 linear_forward_ref(w[d].hp, h, q->w_hh, q->b_hh, B, G, 3 * G);
             else
                 linear_forward(w[d].hp, h, q->w_hh, q->b_hh, B, G, 3 * G);
-        }
-        if (ref) {
-            for (size_t db = 0; db < 2 * B; db++)
-                step_forward(&w[db / B], (int)(db / B), s, db % B, B, T, G);
-        } else {
-#pragma omp parallel for schedule(static)
-            for (size_t db = 0; db < 2 * B; db++)
-                step_forward(&w[db / B], (int)(db / B), s, db % B, B, T, G);
+            for (size_t b = 0; b < B; b++) step_forward(&w[d], d, s, b, B, T, G);
         }
     }
     for (size_t b = 0; b < B; b++)
@@ -165,16 +164,10 @@ static void gru_bwd(bool ref, float *dX, const struct gru_grads *g, const float 
     for (int d = 0; d < 2; d++)
         for (size_t b = 0; b < B; b++)
             memcpy(w[d].dh + b * G, dZ + b * 2 * G + (size_t)d * G, G * sizeof(float));
-    for (size_t s = T; s-- > 0;) {
-        if (ref) {
-            for (size_t db = 0; db < 2 * B; db++)
-                step_backward(&w[db / B], (int)(db / B), s, db % B, B, T, G);
-        } else {
-#pragma omp parallel for schedule(static)
-            for (size_t db = 0; db < 2 * B; db++)
-                step_backward(&w[db / B], (int)(db / B), s, db % B, B, T, G);
-        }
-        for (int d = 0; d < 2; d++) {
+#pragma omp parallel for schedule(static) if (!ref)
+    for (int d = 0; d < 2; d++) {
+        for (size_t s = T; s-- > 0;) {
+            for (size_t b = 0; b < B; b++) step_backward(&w[d], d, s, b, B, T, G);
             const float *gh = w[d].dgh + s * B * 3 * G;
             if (ref)
                 linear_backward_ref(w[d].dh2, NULL, NULL, gh, NULL, p->dir[d].w_hh, B, G, 3 * G);

@@ -2,13 +2,15 @@
  * beside it as the test oracle (see linear.h for the conventions).
  *
  * Forward:  out = in·Wᵀ + b                      (one SGEMM, bias broadcast first)
+ * The SGEMMs go through gemm.h, which shares large ones out between threads in fixed pieces.
  * Backward: din += dout·W, dW += doutᵀ·in, db += column sums of dout (accumulated in double,
  *           rows in order, threads over column ranges, so results do not depend on the thread
  *           count).
  */
 #include "nn/linear.h"
 
-#include <cblas.h>
+#include "nn/gemm.h"
+
 #include <omp.h>
 
 enum { LIN_CB = 16, LIN_SLAB = 256 };
@@ -44,27 +46,16 @@ static void column_sums_add(float *db, const float *dout, size_t N, size_t D)
 void linear_forward(float *out, const float *in, const float *W, const float *b, size_t N,
                     size_t Din, size_t Dout)
 {
-    float beta = 0.0f;
-    if (b) {
-        for (size_t n = 0; n < N; n++)
-            for (size_t o = 0; o < Dout; o++) out[n * Dout + o] = b[o];
-        beta = 1.0f;
-    }
     if (N == 0 || Dout == 0) return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)Dout, (int)Din, 1.0f, in,
-                (int)Din, W, (int)Din, beta, out, (int)Dout);
+    gemm_rows(true, N, Dout, Din, in, Din, W, Din, 0.0f, out, Dout, b);
 }
 
 void linear_backward(float *din, float *dW, float *db, const float *dout, const float *in,
                      const float *W, size_t N, size_t Din, size_t Dout)
 {
     if (N == 0) return;
-    if (din)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)Din, (int)Dout, 1.0f,
-                    dout, (int)Dout, W, (int)Din, 1.0f, din, (int)Din);
-    if (dW)
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)Dout, (int)Din, (int)N, 1.0f,
-                    dout, (int)Dout, in, (int)Din, 1.0f, dW, (int)Din);
+    if (din) gemm_rows(false, N, Din, Dout, dout, Dout, W, Din, 1.0f, din, Din, NULL);
+    if (dW) gemm_tn_rows(Dout, Din, N, dout, Dout, in, Din, 1.0f, dW, Din);
     if (db) column_sums_add(db, dout, N, Dout);
 }
 

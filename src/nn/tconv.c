@@ -13,14 +13,17 @@
  * (49k floats at O = C = 128, nothing beside the products). Backward accumulates the tap
  * gradients in ws[3·O·C .. 6·O·C) and then adds them into dW in PyTorch's layout.
  *
- * Threads. The centre tap is one large SGEMM threaded by OpenBLAS. The side taps are many
- * mid-sized products (one per sample), so instead of paying a fork/join inside OpenBLAS for
+ * Threads. The centre tap is one large SGEMM shared out in fixed pieces (gemm.h). The side
+ * taps are many mid-sized products (one per sample), so instead of paying a fork/join inside OpenBLAS for
  * each, one OpenMP loop hands whole samples to threads and each calls a single-threaded SGEMM
  * (OpenBLAS's OpenMP build runs one thread when called inside a parallel region): a thread
  * owns the rows of Y (dX) of its samples. The side-tap weight gradients sum over samples, so
- * their work items are (tap, block of 32 output rows) instead, each owning its rows of dW_k
- * and adding the samples in order. Every partition is fixed by the shapes, not by the thread
- * count; the results are OpenBLAS's SGEMMs', reproducible run to run.
+ * their work items are (tap, block of TCONV_OB = 128 output rows) instead, each owning its
+ * rows of dW_k and adding the samples in order. At SPEC's widths a block is all of O, so each
+ * sample's X is packed once per tap (blocks of 32 packed it four times: 11% more CPU in the
+ * tconv backward at J=75). Every partition is fixed by the shapes, not by the thread
+ * count, and the loops hand their items out dynamically, so a thread slowed by another process
+ * takes fewer; the results are OpenBLAS's SGEMMs', reproducible run to run.
  */
 #include "nn/tconv.h"
 
@@ -28,9 +31,10 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "nn/gemm.h"
 
 /* Output rows of a side-tap weight-gradient work item. */
-enum { TCONV_OB = 32 };
+enum { TCONV_OB = 128 };
 
 size_t tconv_workspace_floats(size_t C, size_t O) { return 6 * O * C; }
 
@@ -79,10 +83,10 @@ void tconv_forward(float *Y, const float *X, const float *W, float *ws, size_t B
         memset(Y, 0, rows * O * sizeof *Y);
         return;
     }
-    gemm_nt(rows, O, C, X, C, Wp + O * C, C, 0.0f, Y, O);
+    gemm_rows(true, rows, O, C, X, C, Wp + O * C, C, 0.0f, Y, O, NULL);
     if (d >= T) return;
     const size_t sh = d * J, len = (T - d) * J; /* rows shifted, rows that stay inside */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(dynamic, 1)
     for (size_t b = 0; b < B; b++) {
         const float *Xb = X + b * T * J * C;
         float *Yb = Y + b * T * J * O;
@@ -104,9 +108,9 @@ void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const
     const size_t sh = d * J, len = side ? (T - d) * J : 0;
     if (dX) {
         pack_taps(Wp, W, C, O);
-        gemm_nn(rows, C, O, dY, O, Wp + O * C, C, 1.0f, dX, C);
+        gemm_rows(false, rows, C, O, dY, O, Wp + O * C, C, 1.0f, dX, C, NULL);
         /* (without a side tap, len = 0 and the products are skipped) */
-#pragma omp parallel for schedule(static) if (side)
+#pragma omp parallel for schedule(dynamic, 1) if (side)
         for (size_t b = 0; b < B; b++) {
             const float *dYb = dY + b * T * J * O;
             float *dXb = dX + b * T * J * C;
@@ -118,12 +122,12 @@ void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const
     }
     if (dW) {
         memset(dWp, 0, 3 * O * C * sizeof *dWp);
-        gemm_tn(O, C, rows, dY, O, X, C, 0.0f, dWp + O * C, C);
+        gemm_tn_rows(O, C, rows, dY, O, X, C, 0.0f, dWp + O * C, C);
         /* side taps: work items (tap, block of TCONV_OB output rows), each owning its rows of
          * dW_k and summing the samples in order: a fixed partition, so the same bits for any
          * thread count */
         const size_t nob = (O + TCONV_OB - 1) / TCONV_OB, items = side ? 2 * nob : 0;
-#pragma omp parallel for schedule(static) if (side)
+#pragma omp parallel for schedule(dynamic, 1) if (side)
         for (size_t it = 0; it < items; it++) {
             const size_t tap = it / nob, o0 = it % nob * TCONV_OB;
             const size_t ob = O - o0 < TCONV_OB ? O - o0 : TCONV_OB;

@@ -42,7 +42,7 @@
 #include "io/csv.h"
 #include "model/checkpoint.h"
 #include "model/model.h"
-#include "train/adam.h"
+#include "model/adam.h"
 #include "train/kmeans.h"
 #include "train/metrics.h"
 #include "viz/plot.h"

@@ -6,8 +6,8 @@
  * --supcon-weight), so the model can sum several terms into one gradient buffer. Labels are
  * ints in [0, K); a label out of range is a programmer error (CHECK).
  */
-#ifndef SG_TRAIN_LOSSES_H
-#define SG_TRAIN_LOSSES_H
+#ifndef SG_NN_LOSSES_H
+#define SG_NN_LOSSES_H
 
 #include <stddef.h>
 

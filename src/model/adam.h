@@ -4,8 +4,8 @@
  * the model's trained range and, separately, the MI estimator's range with its own step count.
  * Padding between tensors has zero parameter, gradient and moments, and stays zero.
  */
-#ifndef SG_TRAIN_ADAM_H
-#define SG_TRAIN_ADAM_H
+#ifndef SG_MODEL_ADAM_H
+#define SG_MODEL_ADAM_H
 
 #include <stddef.h>
 

@@ -18,7 +18,7 @@
  * ([c=y_i] − n_c/B)/B, n_c the count of label c in the batch. It is computed in that form
  * (exact, no exponentials); PyTorch's log_softmax form differs only by rounding.
  */
-#include "train/losses.h"
+#include "nn/losses.h"
 
 #include <math.h>
 #include <string.h>

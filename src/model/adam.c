@@ -5,7 +5,7 @@
  * (not one per thread) whose partial sums are added in order, so it too is independent of the
  * thread count.
  */
-#include "train/adam.h"
+#include "model/adam.h"
 
 #include <math.h>
 
