@@ -30,7 +30,9 @@ enum {
     OPT_SIGNER_SOURCE, OPT_SIGNER_LOSS_WEIGHT, OPT_LAMBDA_GRL, OPT_GRL_SCHEDULE, OPT_USE_SUPCON,
     OPT_SUPCON_WEIGHT, OPT_SUPCON_TEMP, OPT_USE_FILM, OPT_USE_MI, OPT_MI_WEIGHT, OPT_MI_HIDDEN,
     OPT_NO_CLASS_WEIGHTS, OPT_SAVE_BEST, OPT_BEST_METRIC, OPT_LOG_CSV, OPT_OUT, OPT_RESUME,
-    OPT_SEED, OPT_THREADS
+    OPT_SEED, OPT_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
+    OPT_AUG_TRANSLATE, OPT_AUG_JITTER, OPT_AUG_MIRROR, OPT_AUG_SPEED, OPT_AUG_FRAME_DROP,
+    OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP
 };
 
 static void print_help(void)
@@ -74,6 +76,22 @@ static void print_help(void)
            "                          --supcon-temp X (0.07)\n"
            "  --use-mi-minimization   CLUB MI minimisation; --mi-weight X (0.1),\n"
            "                          --mi-hidden-dim N (128)\n"
+"augmentation of training windows (docs/decisions.md; validation never):\n"
+           "  --augment none|standard  preset (none); standard = --aug-rotate 15 --aug-scale\n"
+           "                          0.15 --aug-shear 0.1 --aug-translate 0.1 --aug-jitter 0.01\n"
+           "                          --aug-speed 0.8,1.25 --aug-frame-drop 0.05\n"
+           "                          --aug-hand-drop 0.05 (mirror off). Each flag below\n"
+           "                          overrides the preset's value:\n"
+           "  --aug-rotate DEG        rotation about the shoulder midpoint, U(-DEG, DEG)\n"
+           "  --aug-scale F           scale U(1-F, 1+F)\n"
+           "  --aug-shear F           shear factors U(-F, F)\n"
+           "  --aug-translate F       x, y shift U(-F, F) shoulder widths\n"
+           "  --aug-jitter F          Gaussian noise σ per joint and frame\n"
+           "  --aug-mirror P          left/right mirror with probability P (not with the face)\n"
+           "  --aug-speed LO,HI       resample around the window at a speed U(LO, HI)\n"
+           "  --aug-frame-drop P      each frame missing with probability P\n"
+           "  --aug-hand-drop P       each hand missing for the window with probability P\n"
+           "  --aug-face-drop P       the face missing for the window with probability P\n"
            "outputs:\n"
            "  --save-best             keep best.safetensors\n"
            "  --best-metric acc|loss|pr_auc|f1   (acc)\n"
@@ -213,14 +231,30 @@ int cmd_train(int argc, char **argv)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"seed", required_argument, NULL, OPT_SEED},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"augment", required_argument, NULL, OPT_AUGMENT},
+        {"aug-rotate", required_argument, NULL, OPT_AUG_ROTATE},
+        {"aug-scale", required_argument, NULL, OPT_AUG_SCALE},
+        {"aug-shear", required_argument, NULL, OPT_AUG_SHEAR},
+        {"aug-translate", required_argument, NULL, OPT_AUG_TRANSLATE},
+        {"aug-jitter", required_argument, NULL, OPT_AUG_JITTER},
+        {"aug-mirror", required_argument, NULL, OPT_AUG_MIRROR},
+        {"aug-speed", required_argument, NULL, OPT_AUG_SPEED},
+        {"aug-frame-drop", required_argument, NULL, OPT_AUG_FRAME_DROP},
+        {"aug-hand-drop", required_argument, NULL, OPT_AUG_HAND_DROP},
+        {"aug-face-drop", required_argument, NULL, OPT_AUG_FACE_DROP},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct option opts[96];
+    struct option opts[128];
     data_opts_build(opts, sizeof opts / sizeof opts[0], own);
     struct train_config cfg;
     train_config_default(&cfg);
     bool have_data = false, pseudo_flag = false, source_flag = false;
+    /* --aug-* values given on the command line, applied over the --augment preset whatever
+     * the order of the flags */
+    struct augment_config knobs;
+    memset(&knobs, 0, sizeof knobs);
+    bool knob_set[OPT_AUG_FACE_DROP - OPT_AUG_ROTATE + 1] = {false};
     opterr = 0;
     optind = 1;
     int c;
@@ -289,6 +323,33 @@ int cmd_train(int argc, char **argv)
             cfg.threads = (int)v;
             break;
         }
+        case OPT_AUGMENT:
+            NAME_ARG("--augment", augment_preset_parse, cfg.augment, enum augment_preset);
+            break;
+        case OPT_AUG_ROTATE: NUM_ARG("--aug-rotate", 0, 180, knobs.rotate); goto knob;
+        case OPT_AUG_SCALE: NUM_ARG("--aug-scale", 0, 0.999, knobs.scale); goto knob;
+        case OPT_AUG_SHEAR: NUM_ARG("--aug-shear", 0, 1, knobs.shear); goto knob;
+        case OPT_AUG_TRANSLATE: NUM_ARG("--aug-translate", 0, 10, knobs.translate); goto knob;
+        case OPT_AUG_JITTER: NUM_ARG("--aug-jitter", 0, 1, knobs.jitter); goto knob;
+        case OPT_AUG_MIRROR: NUM_ARG("--aug-mirror", 0, 1, knobs.mirror); goto knob;
+        case OPT_AUG_FRAME_DROP: NUM_ARG("--aug-frame-drop", 0, 1, knobs.frame_drop); goto knob;
+        case OPT_AUG_HAND_DROP: NUM_ARG("--aug-hand-drop", 0, 1, knobs.hand_drop); goto knob;
+        case OPT_AUG_FACE_DROP: NUM_ARG("--aug-face-drop", 0, 1, knobs.face_drop); goto knob;
+        case OPT_AUG_SPEED: {
+            char *comma = strchr(optarg, ',');
+            if (!comma) return cli_usage_error(CMD, "--aug-speed wants LO,HI (e.g. 0.8,1.25)");
+            *comma = '\0';
+            bool ok = cli_parse_double(CMD, "--aug-speed", optarg, 0.01, 4, &knobs.speed_lo) &&
+                      cli_parse_double(CMD, "--aug-speed", comma + 1, 0.01, 4, &knobs.speed_hi);
+            *comma = ',';
+            if (!ok) return CLI_USAGE;
+            if (knobs.speed_lo > knobs.speed_hi)
+                return cli_usage_error(CMD, "--aug-speed %s: LO is above HI", optarg);
+            goto knob;
+        }
+        knob:
+            knob_set[c - OPT_AUG_ROTATE] = true;
+            break;
         case 'h': print_help(); return CLI_OK;
         default: return cli_getopt_error(CMD, c, argv);
         }
@@ -296,6 +357,23 @@ int cmd_train(int argc, char **argv)
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_data) return cli_usage_error(CMD, "--data DIR is required");
     if (data_opts_finish(CMD, &cfg.data)) return CLI_USAGE;
+    augment_preset_values(cfg.augment, &cfg.aug);
+    {
+        double *dst[] = {&cfg.aug.rotate, &cfg.aug.scale, &cfg.aug.shear, &cfg.aug.translate,
+                         &cfg.aug.jitter, &cfg.aug.mirror, NULL, &cfg.aug.frame_drop,
+                         &cfg.aug.hand_drop, &cfg.aug.face_drop};
+        const double src[] = {knobs.rotate, knobs.scale, knobs.shear, knobs.translate,
+                              knobs.jitter, knobs.mirror, 0, knobs.frame_drop, knobs.hand_drop,
+                              knobs.face_drop};
+        _Static_assert(sizeof src / sizeof src[0] == OPT_AUG_FACE_DROP - OPT_AUG_ROTATE + 1,
+                       "one entry per --aug-* flag");
+        for (size_t k = 0; k < sizeof src / sizeof src[0]; k++)
+            if (knob_set[k] && dst[k]) *dst[k] = src[k];
+        if (knob_set[OPT_AUG_SPEED - OPT_AUG_ROTATE]) {
+            cfg.aug.speed_lo = knobs.speed_lo;
+            cfg.aug.speed_hi = knobs.speed_hi;
+        }
+    }
     if (pseudo_flag) {
         if (source_flag && cfg.signer_source != SIGNER_SOURCE_PSEUDO)
             return cli_usage_error(CMD, "--use-pseudo-signers contradicts --signer-source %s",

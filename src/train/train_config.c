@@ -35,6 +35,8 @@ void train_config_default(struct train_config *c)
     c->epochs = 10;
     c->lr = 1e-3;
     c->best_metric = BEST_ACC;
+    c->augment = AUGMENT_NONE;
+    augment_preset_values(AUGMENT_NONE, &c->aug);
 }
 
 static const char *const source_names[] = {"none", "pseudo", "real"};
@@ -153,6 +155,21 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     cJSON_AddStringToObject(o, "best_metric", best_metric_name(c->best_metric));
     cJSON_AddBoolToObject(o, "log_csv", c->log_csv);
     cJSON_AddBoolToObject(o, "resume", c->resume);
+    cJSON_AddStringToObject(o, "augment", augment_preset_name(c->augment));
+    cJSON_AddNumberToObject(o, "aug_rotate", c->aug.rotate);
+    cJSON_AddNumberToObject(o, "aug_scale", c->aug.scale);
+    cJSON_AddNumberToObject(o, "aug_shear", c->aug.shear);
+    cJSON_AddNumberToObject(o, "aug_translate", c->aug.translate);
+    cJSON_AddNumberToObject(o, "aug_jitter", c->aug.jitter);
+    cJSON_AddNumberToObject(o, "aug_mirror", c->aug.mirror);
+    cJSON *sp = cJSON_AddArrayToObject(o, "aug_speed");
+    if (sp) {
+        cJSON_AddItemToArray(sp, cJSON_CreateNumber(c->aug.speed_lo));
+        cJSON_AddItemToArray(sp, cJSON_CreateNumber(c->aug.speed_hi));
+    }
+    cJSON_AddNumberToObject(o, "aug_frame_drop", c->aug.frame_drop);
+    cJSON_AddNumberToObject(o, "aug_hand_drop", c->aug.hand_drop);
+    cJSON_AddNumberToObject(o, "aug_face_drop", c->aug.face_drop);
     /* derived from the data */
     cJSON *cls = cJSON_AddArrayToObject(o, "classes");
     for (size_t i = 0; cls && i < d->num_classes; i++)
@@ -367,6 +384,37 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
     c->best_metric = (enum best_metric)named(&r, "best_metric", best_metric_parse);
     c->log_csv = flag(&r, "log_csv");
     c->resume = flag(&r, "resume");
+    /* keys added with augmentation (issue 11): optional, a checkpoint without them trained
+     * with none */
+    if (cJSON_GetObjectItemCaseSensitive(o, "augment"))
+        c->augment = (enum augment_preset)named(&r, "augment", augment_preset_parse);
+    const struct {
+        const char *key;
+        double *dst;
+        double hi;
+    } aug_keys[] = {{"aug_rotate", &c->aug.rotate, 180},   {"aug_scale", &c->aug.scale, 1},
+                    {"aug_shear", &c->aug.shear, 1},       {"aug_translate", &c->aug.translate, 10},
+                    {"aug_jitter", &c->aug.jitter, 1},     {"aug_mirror", &c->aug.mirror, 1},
+                    {"aug_frame_drop", &c->aug.frame_drop, 1},
+                    {"aug_hand_drop", &c->aug.hand_drop, 1},
+                    {"aug_face_drop", &c->aug.face_drop, 1}};
+    for (size_t k = 0; k < sizeof aug_keys / sizeof aug_keys[0]; k++)
+        if (cJSON_GetObjectItemCaseSensitive(o, aug_keys[k].key))
+            *aug_keys[k].dst = num(&r, aug_keys[k].key, 0, aug_keys[k].hi);
+    const cJSON *speed = cJSON_GetObjectItemCaseSensitive(o, "aug_speed");
+    if (speed && !r.failed) {
+        const cJSON *lo = cJSON_GetArrayItem(speed, 0), *hi = cJSON_GetArrayItem(speed, 1);
+        if (!cJSON_IsArray(speed) || cJSON_GetArraySize(speed) != 2 || !cJSON_IsNumber(lo) ||
+            !cJSON_IsNumber(hi) || !(lo->valuedouble > 0 && lo->valuedouble <= hi->valuedouble &&
+                                     hi->valuedouble <= 4)) {
+            error_set(err, "%s: configuration 'aug_speed' is not [lo, hi] with 0 < lo <= hi <= 4",
+                      what);
+            r.failed = 1;
+        } else {
+            c->aug.speed_lo = lo->valuedouble;
+            c->aug.speed_hi = hi->valuedouble;
+        }
+    }
     d->classes = string_array(&r, "classes", &d->num_classes);
     size_t nc = (size_t)num(&r, "num_classes", 1, 1e6);
     c->num_classes = nc;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/augment.h"
 #include "data/config.h"
 #include "graph/graph.h"
 
@@ -66,6 +67,10 @@ struct train_config {
     size_t max_samples;                 /* 0 = all training windows */
     uint64_t seed;                      /* 0 */
     int threads;                        /* 0 = OpenMP's default */
+    /* augmentation of training windows (data/augment.h): --augment sets every knob, an
+     * --aug-* flag then sets its own; stored resolved, both the preset and every value */
+    enum augment_preset augment;        /* none */
+    struct augment_config aug;          /* all off (speed 1..1) */
     /* outputs */
     bool save_best;
     enum best_metric best_metric;       /* acc */

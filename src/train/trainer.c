@@ -34,6 +34,7 @@
 #include "core/mem.h"
 #include "core/error.h"
 #include "core/rng.h"
+#include "data/augment.h"
 #include "data/dataset.h"
 #include "data/splits.h"
 #include "data/windows.h"
@@ -123,6 +124,10 @@ struct run {
     struct graph g;
     struct model m;
     struct rng rng_split, rng_init, rng_shuffle, rng_dropout;
+    /* augmentation: every window's draw is a function of (aug_key, its index in the run) */
+    bool augment_on;
+    uint64_t aug_key;
+    struct augment_parts aug_parts;
     /* batch buffers */
     size_t B, T, S, J, C;
     float *x, *stats, *probs;
@@ -507,6 +512,23 @@ static void fill(struct run *r, const size_t *idx, size_t n)
     }
 }
 
+/* A training batch: fill, then augment each window with the draw of its place in the run
+ * (`first` = epoch × training windows + the batch's position in the epoch's order). Only
+ * training batches are augmented, never validation. */
+static void fill_train(struct run *r, const size_t *idx, size_t n, uint64_t first)
+{
+    fill(r, idx, n);
+    if (!r->augment_on) return;
+    const size_t F = r->T * r->J * r->C;
+    for (size_t b = 0; b < n; b++) {
+        const struct data_window *w = &r->ds.windows[idx[b]];
+        struct augment_draw d;
+        augment_draw_make(&r->cfg->aug, r->aug_key, first + b, &d);
+        augment_fill_window(&r->ds, w->video, w->start, &r->cfg->aug, &r->aug_parts, &d,
+                            r->x + b * F);
+    }
+}
+
 static int argmax(const float *v, size_t n)
 {
     size_t best = 0;
@@ -839,6 +861,7 @@ static void run_free(struct run *r)
     free(r->signer_of_window);
     model_free(&r->m);
     graph_free(&r->g);
+    augment_parts_free(&r->aug_parts);
     free(r->x);
     free(r->stats);
     free(r->probs);
@@ -870,6 +893,20 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     rng_split(&base, &r->rng_init);
     rng_split(&base, &r->rng_shuffle);
     rng_split(&base, &r->rng_dropout);
+    {
+        /* a fifth generator, split after the four older ones so that they are unchanged */
+        struct rng rng_aug;
+        rng_split(&base, &rng_aug);
+        r->aug_key = rng_u64(&rng_aug);
+    }
+    r->augment_on = !augment_is_off(&cfg->aug);
+    if (augment_check(&cfg->aug, err)) goto out;
+    if (cfg->aug.mirror > 0 && cfg->data.include_face) {
+        error_set(err, "--aug-mirror cannot mirror the face: its left/right point pairs are not "
+                  "in the topology");
+        error_hint(err, "leave --include-face out, or set --aug-mirror 0");
+        goto out;
+    }
 
     if (cfg->use_mi_minimization && cfg->signer_source == SIGNER_SOURCE_NONE) {
         error_set(err, "--use-mi-minimization needs a signer source");
@@ -891,6 +928,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     r->S = 2 * r->C;
     r->T = cfg->data.window;
     r->B = cfg->batch;
+    if (augment_parts_init(&r->aug_parts, r->ds.layout.skeleton, r->C, r->ds.layout.part_offset,
+                           r->ds.layout.part_joints, err))
+        goto out;
     if (choose_split(r, err) || map_classes(r, err) || select_windows(r, err) ||
         assign_signers(r, err))
         goto out;
@@ -1003,7 +1043,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         double lambda = cfg->lambda_grl;
         for (size_t b = ls.batch; b < n_batches; b++) {
             size_t lo = b * B, k = n - lo < B ? n - lo : B;
-            fill(r, r->perm + lo, k);
+            fill_train(r, r->perm + lo, k, (uint64_t)ls.epoch * n + lo);
             if (model_reserve(&r->m, k, r->T, err)) goto out;
             struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats,
                                       .y = r->y, .signer = signer_arg};
