@@ -32,7 +32,7 @@ enum {
     OPT_NO_CLASS_WEIGHTS, OPT_SAVE_BEST, OPT_BEST_METRIC, OPT_LOG_CSV, OPT_OUT, OPT_RESUME,
     OPT_SEED, OPT_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
     OPT_AUG_TRANSLATE, OPT_AUG_JITTER, OPT_AUG_MIRROR, OPT_AUG_SPEED, OPT_AUG_FRAME_DROP,
-    OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP
+    OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP, OPT_FEATURES
 };
 
 static void print_help(void)
@@ -65,6 +65,9 @@ static void print_help(void)
            "  --graph auto|mediapipe|openpose|chain --partition spatial|uniform (auto: the\n"
            "                        data's skeleton; spatial)\n"
            "  --use-film-attention    FiLM attention instead of bias-aware attention\n"
+           "  --features joints[,bones][,motion]  input streams as channels (joints): bones =\n"
+           "                          joint minus its skeleton parent, motion = minus the\n"
+           "                          previous frame; predict/detect/embed apply them too\n"
            "signers:\n"
            "  --use-pseudo-signers    K-means pseudo-signers as the signer source\n"
            "  --num-pseudo-signers K  (8)   --pseudo-seed N (0)   --pseudo-by video|window\n"
@@ -242,6 +245,7 @@ int cmd_train(int argc, char **argv)
         {"aug-frame-drop", required_argument, NULL, OPT_AUG_FRAME_DROP},
         {"aug-hand-drop", required_argument, NULL, OPT_AUG_HAND_DROP},
         {"aug-face-drop", required_argument, NULL, OPT_AUG_FACE_DROP},
+        {"features", required_argument, NULL, OPT_FEATURES},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -321,6 +325,14 @@ int cmd_train(int argc, char **argv)
             long v;
             if (!cli_parse_long(CMD, "--threads", optarg, 1, 4096, &v)) return CLI_USAGE;
             cfg.threads = (int)v;
+            break;
+        }
+        case OPT_FEATURES: {
+            int f = features_parse(optarg);
+            if (f < 0)
+                return cli_usage_error(CMD, "--features '%s': streams are joints, bones, motion",
+                                       optarg);
+            cfg.features = (unsigned)f;
             break;
         }
         case OPT_AUGMENT:

@@ -39,7 +39,9 @@ void model_dims_spec(struct model_dims *d);
 
 struct model_config {
     size_t num_joints;          /* J */
-    size_t coords;              /* C */
+    size_t coords;              /* C: the data's channels (the signer statistics are 2C) */
+    size_t in_channels;         /* the backbone's input channels: C × the input streams
+                                   (data/features.h); 0 means C */
     size_t num_classes;         /* NC */
     size_t num_signers;         /* NS; 0 = no signer source */
     bool signer_head;           /* adversarial head (needs NS > 0, not with MI) */

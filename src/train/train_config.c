@@ -36,6 +36,7 @@ void train_config_default(struct train_config *c)
     c->lr = 1e-3;
     c->best_metric = BEST_ACC;
     c->augment = AUGMENT_NONE;
+    c->features = FEATURE_JOINTS;
     augment_preset_values(AUGMENT_NONE, &c->aug);
 }
 
@@ -170,6 +171,9 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     cJSON_AddNumberToObject(o, "aug_frame_drop", c->aug.frame_drop);
     cJSON_AddNumberToObject(o, "aug_hand_drop", c->aug.hand_drop);
     cJSON_AddNumberToObject(o, "aug_face_drop", c->aug.face_drop);
+    char fbuf[64];
+    cJSON_AddItemToObject(o, "features", string_list(features_name(c->features, fbuf,
+                                                                   sizeof fbuf)));
     /* derived from the data */
     cJSON *cls = cJSON_AddArrayToObject(o, "classes");
     for (size_t i = 0; cls && i < d->num_classes; i++)
@@ -401,6 +405,24 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
     for (size_t k = 0; k < sizeof aug_keys / sizeof aug_keys[0]; k++)
         if (cJSON_GetObjectItemCaseSensitive(o, aug_keys[k].key))
             *aug_keys[k].dst = num(&r, aug_keys[k].key, 0, aug_keys[k].hi);
+    if (cJSON_GetObjectItemCaseSensitive(o, "features") && !r.failed) {
+        size_t nf = 0;
+        char **fl = string_array(&r, "features", &nf);
+        char buf[64] = "";
+        for (size_t i = 0; fl && i < nf; i++) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, sizeof buf - used, "%s%s", i ? "," : "", fl[i]);
+            free(fl[i]);
+        }
+        free(fl);
+        int mask = r.failed ? -1 : features_parse(buf);
+        if (!r.failed && mask < 0) {
+            error_set(err, "%s: configuration 'features' has an unknown stream in '%s'", what,
+                      buf);
+            r.failed = 1;
+        }
+        if (mask > 0) c->features = (unsigned)mask;
+    }
     const cJSON *speed = cJSON_GetObjectItemCaseSensitive(o, "aug_speed");
     if (speed && !r.failed) {
         const cJSON *lo = cJSON_GetArrayItem(speed, 0), *hi = cJSON_GetArrayItem(speed, 1);

@@ -16,6 +16,7 @@
 
 #include "data/augment.h"
 #include "data/config.h"
+#include "data/features.h"
 #include "graph/graph.h"
 
 struct error;
@@ -71,6 +72,7 @@ struct train_config {
      * --aug-* flag then sets its own; stored resolved, both the preset and every value */
     enum augment_preset augment;        /* none */
     struct augment_config aug;          /* all off (speed 1..1) */
+    unsigned features;                  /* --features: FEATURE_* mask (joints) */
     /* outputs */
     bool save_best;
     enum best_metric best_metric;       /* acc */

@@ -36,6 +36,7 @@
 #include "core/rng.h"
 #include "data/augment.h"
 #include "data/dataset.h"
+#include "data/features.h"
 #include "data/splits.h"
 #include "data/windows.h"
 #include "graph/graph.h"
@@ -77,22 +78,48 @@ static void info(const struct trainer_hooks *h, const char *fmt, ...)
 
 /* ---- the model a configuration describes ------------------------------------------------- */
 
+static int config_layout(const struct train_config *cfg, const struct train_derived *d,
+                         struct joint_layout *layout, struct error *err)
+{
+    const struct data_config *dc = &cfg->data;
+    size_t face = d->face_points_in_file                  ? d->face_points_in_file
+                  : d->skeleton == SKELETON_OPENPOSE ? 70
+                                                     : 478;
+    if (joint_layout_init_skeleton(layout, d->skeleton, dc->include_pose, dc->include_hands,
+                                   dc->include_face, dc->face_points, face, err))
+        return -1;
+    if (layout->num_joints != d->num_joints)
+        return error_set(err, "the joint layout has %zu joints, the configuration %zu",
+                         layout->num_joints, d->num_joints);
+    return 0;
+}
+
+int trainer_feature_parents(const struct train_config *cfg, const struct train_derived *d,
+                            int32_t **parent, struct error *err)
+{
+    *parent = NULL;
+    if (cfg->features == FEATURE_JOINTS) return 0;
+    struct joint_layout layout;
+    if (config_layout(cfg, d, &layout, err)) return -1;
+    int32_t *p = sg_malloc(d->num_joints, sizeof *p, "bone stream", err);
+    if (!p) return -1;
+    if (graph_parents(cfg->graph, &layout, p, err)) {
+        free(p);
+        return -1;
+    }
+    *parent = p;
+    return 0;
+}
+
 int trainer_build_model(const struct train_config *cfg, const struct train_derived *d,
                         struct graph *g, struct model *m, struct error *err)
 {
     const struct data_config *dc = &cfg->data;
     struct joint_layout layout;
-    size_t face = d->face_points_in_file                  ? d->face_points_in_file
-                  : d->skeleton == SKELETON_OPENPOSE ? 70
-                                                     : 478;
-    if (joint_layout_init_skeleton(&layout, d->skeleton, dc->include_pose, dc->include_hands,
-                                   dc->include_face, dc->face_points, face, err))
-        return -1;
-    if (layout.num_joints != d->num_joints)
-        return error_set(err, "the joint layout has %zu joints, the configuration %zu",
-                         layout.num_joints, d->num_joints);
+    if (config_layout(cfg, d, &layout, err)) return -1;
     if (graph_build(g, cfg->graph, &layout, cfg->partition, err)) return -1;
     struct model_config mc = {.num_joints = d->num_joints, .coords = dc->coords,
+                              .in_channels = dc->coords * features_count(cfg->features),
                               .num_classes = d->num_classes, .num_signers = d->num_signers,
                               .signer_head = d->num_signers > 0 && !cfg->use_mi_minimization,
                               .use_mi = cfg->use_mi_minimization,
@@ -128,6 +155,9 @@ struct run {
     bool augment_on;
     uint64_t aug_key;
     struct augment_parts aug_parts;
+    /* input streams: x (B,T,J,C) → xf (B,T,J,C·streams); NULL with joints alone */
+    int32_t *parent;
+    float *xf;
     /* batch buffers */
     size_t B, T, S, J, C;
     float *x, *stats, *probs;
@@ -512,6 +542,14 @@ static void fill(struct run *r, const size_t *idx, size_t n)
     }
 }
 
+/* The model's input for n filled windows: x itself, or its streams. */
+static const float *model_input(struct run *r, size_t n)
+{
+    if (!r->xf) return r->x;
+    features_apply(r->x, n, r->T, r->J, r->C, r->cfg->features, r->parent, r->xf);
+    return r->xf;
+}
+
 /* A training batch: fill, then augment each window with the draw of its place in the run
  * (`first` = epoch × training windows + the batch's position in the epoch's order). Only
  * training batches are augmented, never validation. */
@@ -561,7 +599,7 @@ static int evaluate(struct run *r, double *v, struct error *err)
         size_t k = n - i < r->B ? n - i : r->B;
         fill(r, r->val_idx + i, k);
         if (model_reserve(&r->m, k, r->T, err)) goto out;
-        struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats};
+        struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k), .stats = r->stats};
         model_forward(&r->m, &in, false, NULL);
         for (size_t b = 0; b < k; b++) {
             double lp = softmax_row(r->m.act.logits + b * NC, NC, probs + (i + b) * NC, r->y[b]);
@@ -862,6 +900,8 @@ static void run_free(struct run *r)
     model_free(&r->m);
     graph_free(&r->g);
     augment_parts_free(&r->aug_parts);
+    free(r->parent);
+    free(r->xf);
     free(r->x);
     free(r->stats);
     free(r->probs);
@@ -1003,6 +1043,12 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     r->y = sg_malloc(B, sizeof(int), "batch", err);
     r->sig = sg_malloc(B, sizeof(int), "batch", err);
     r->perm = sg_malloc(n, sizeof(size_t), "batch", err);
+    if (cfg->features != FEATURE_JOINTS) {
+        if (trainer_feature_parents(cfg, &r->d, &r->parent, err)) goto out;
+        r->xf = sg_malloc(B * r->T * r->J, r->C * features_count(cfg->features) * sizeof(float),
+                          "batch", err);
+        if (!r->xf) goto out;
+    }
     ls.hist = sg_calloc(cfg->epochs ? cfg->epochs : 1, HIST_COLS * sizeof(double), "history", err);
     if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist)
         goto out;
@@ -1045,7 +1091,8 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
             size_t lo = b * B, k = n - lo < B ? n - lo : B;
             fill_train(r, r->perm + lo, k, (uint64_t)ls.epoch * n + lo);
             if (model_reserve(&r->m, k, r->T, err)) goto out;
-            struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats,
+            struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k),
+                                      .stats = r->stats,
                                       .y = r->y, .signer = signer_arg};
             lambda = cfg->grl_schedule == GRL_DANN && total_steps > 0
                          ? cfg->lambda_grl *
