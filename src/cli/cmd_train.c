@@ -32,7 +32,8 @@ enum {
     OPT_NO_CLASS_WEIGHTS, OPT_SAVE_BEST, OPT_BEST_METRIC, OPT_LOG_CSV, OPT_OUT, OPT_RESUME,
     OPT_SEED, OPT_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
     OPT_AUG_TRANSLATE, OPT_AUG_JITTER, OPT_AUG_MIRROR, OPT_AUG_SPEED, OPT_AUG_FRAME_DROP,
-    OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP, OPT_FEATURES
+    OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP, OPT_FEATURES, OPT_LR_SCHEDULE, OPT_WARMUP,
+    OPT_LABEL_SMOOTHING, OPT_PATIENCE
 };
 
 static void print_help(void)
@@ -51,6 +52,11 @@ static void print_help(void)
            "  --lr X                  Adam learning rate (1e-3)\n"
            "  --weight-decay X        decoupled weight decay, AdamW (0)\n"
            "  --clip-grad X           global gradient-norm clipping, 0 = off (0)\n"
+           "  --lr-schedule constant|cosine  per-step learning rate (constant)\n"
+           "  --warmup-epochs X       linear warm-up of the learning rate from 0 (0)\n"
+           "  --label-smoothing X     classification targets (1-X)·one-hot + X/NC (0)\n"
+           "  --patience N            stop after N epochs without a better --best-metric\n"
+           "                          value, 0 = never (0)\n"
            "  --seed N                seed of every random choice (0)\n"
            "  --threads N             threads (OpenMP default)\n"
            "  --splits-json FILE      train/val videos from `signstgcn splits` (else 90/10)\n"
@@ -246,6 +252,10 @@ int cmd_train(int argc, char **argv)
         {"aug-hand-drop", required_argument, NULL, OPT_AUG_HAND_DROP},
         {"aug-face-drop", required_argument, NULL, OPT_AUG_FACE_DROP},
         {"features", required_argument, NULL, OPT_FEATURES},
+        {"lr-schedule", required_argument, NULL, OPT_LR_SCHEDULE},
+        {"warmup-epochs", required_argument, NULL, OPT_WARMUP},
+        {"label-smoothing", required_argument, NULL, OPT_LABEL_SMOOTHING},
+        {"patience", required_argument, NULL, OPT_PATIENCE},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -327,6 +337,12 @@ int cmd_train(int argc, char **argv)
             cfg.threads = (int)v;
             break;
         }
+        case OPT_LR_SCHEDULE:
+            NAME_ARG("--lr-schedule", lr_schedule_parse, cfg.lr_schedule, enum lr_schedule);
+            break;
+        case OPT_WARMUP: NUM_ARG("--warmup-epochs", 0, 1e6, cfg.warmup_epochs); break;
+        case OPT_LABEL_SMOOTHING: NUM_ARG("--label-smoothing", 0, 0.999, cfg.label_smoothing); break;
+        case OPT_PATIENCE: SIZE_ARG("--patience", 0, 1 << 24, cfg.patience); break;
         case OPT_FEATURES: {
             int f = features_parse(optarg);
             if (f < 0)

@@ -135,6 +135,7 @@ struct model_loss_config {
     bool supcon;
     float supcon_weight, supcon_temp;
     float mi_weight;
+    double label_smoothing;      /* eps of the classification targets (0: plain CE) */
     const struct adam_config *mi_adam; /* the estimator's optimiser (MI only) */
     long mi_step;                      /* its 1-based step number for this update */
 };

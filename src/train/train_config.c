@@ -44,6 +44,7 @@ static const char *const source_names[] = {"none", "pseudo", "real"};
 static const char *const pseudo_by_names[] = {"video", "window"};
 static const char *const grl_names[] = {"constant", "dann"};
 static const char *const best_names[] = {"acc", "loss", "pr_auc", "f1"};
+static const char *const lr_names[] = {"constant", "cosine"};
 
 static int parse_name(const char *s, const char *const *names, int n)
 {
@@ -60,6 +61,17 @@ const char *grl_schedule_name(enum grl_schedule g) { return grl_names[g]; }
 int grl_schedule_parse(const char *s) { return parse_name(s, grl_names, 2); }
 const char *best_metric_name(enum best_metric b) { return best_names[b]; }
 int best_metric_parse(const char *s) { return parse_name(s, best_names, 4); }
+const char *lr_schedule_name(enum lr_schedule s) { return lr_names[s]; }
+int lr_schedule_parse(const char *s) { return parse_name(s, lr_names, 2); }
+
+double lr_at_step(enum lr_schedule s, double lr, double step, double warmup, double total)
+{
+    if (step < warmup) return lr * (step + 1.0) / warmup;
+    if (s == LR_CONSTANT || total <= warmup) return lr;
+    double p = (step - warmup) / (total - warmup);
+    if (p > 1.0) p = 1.0;
+    return lr * 0.5 * (1.0 + cos(3.14159265358979323846 * p));
+}
 
 void train_derived_free(struct train_derived *d)
 {
@@ -174,6 +186,10 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     char fbuf[64];
     cJSON_AddItemToObject(o, "features", string_list(features_name(c->features, fbuf,
                                                                    sizeof fbuf)));
+    cJSON_AddStringToObject(o, "lr_schedule", lr_schedule_name(c->lr_schedule));
+    cJSON_AddNumberToObject(o, "warmup_epochs", c->warmup_epochs);
+    cJSON_AddNumberToObject(o, "label_smoothing", c->label_smoothing);
+    cJSON_AddNumberToObject(o, "patience", (double)c->patience);
     /* derived from the data */
     cJSON *cls = cJSON_AddArrayToObject(o, "classes");
     for (size_t i = 0; cls && i < d->num_classes; i++)
@@ -423,6 +439,15 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
         }
         if (mask > 0) c->features = (unsigned)mask;
     }
+    /* schedule keys (issue 11): optional, older checkpoints trained without them */
+    if (cJSON_GetObjectItemCaseSensitive(o, "lr_schedule"))
+        c->lr_schedule = (enum lr_schedule)named(&r, "lr_schedule", lr_schedule_parse);
+    if (cJSON_GetObjectItemCaseSensitive(o, "warmup_epochs"))
+        c->warmup_epochs = num(&r, "warmup_epochs", 0, 1e9);
+    if (cJSON_GetObjectItemCaseSensitive(o, "label_smoothing"))
+        c->label_smoothing = num(&r, "label_smoothing", 0, 0.999);
+    if (cJSON_GetObjectItemCaseSensitive(o, "patience"))
+        c->patience = (size_t)num(&r, "patience", 0, 1e9);
     const cJSON *speed = cJSON_GetObjectItemCaseSensitive(o, "aug_speed");
     if (speed && !r.failed) {
         const cJSON *lo = cJSON_GetArrayItem(speed, 0), *hi = cJSON_GetArrayItem(speed, 1);

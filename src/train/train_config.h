@@ -25,6 +25,7 @@ enum signer_source { SIGNER_SOURCE_NONE = 0, SIGNER_SOURCE_PSEUDO, SIGNER_SOURCE
 enum pseudo_by { PSEUDO_BY_VIDEO = 0, PSEUDO_BY_WINDOW };
 enum grl_schedule { GRL_CONSTANT = 0, GRL_DANN };
 enum best_metric { BEST_ACC = 0, BEST_LOSS, BEST_PR_AUC, BEST_F1 };
+enum lr_schedule { LR_CONSTANT = 0, LR_COSINE };
 
 #define TRAIN_PATH_MAX 4096
 #define TRAIN_CLASSES_MAX 4096
@@ -73,6 +74,12 @@ struct train_config {
     enum augment_preset augment;        /* none */
     struct augment_config aug;          /* all off (speed 1..1) */
     unsigned features;                  /* --features: FEATURE_* mask (joints) */
+    /* schedules */
+    enum lr_schedule lr_schedule;       /* --lr-schedule constant|cosine (constant) */
+    double warmup_epochs;               /* linear warm-up from 0 over this many epochs (0) */
+    double label_smoothing;             /* eps (0) */
+    size_t patience;                    /* stop after this many epochs without a new best
+                                           --best-metric value; 0 = never (0) */
     /* outputs */
     bool save_best;
     enum best_metric best_metric;       /* acc */
@@ -90,6 +97,12 @@ const char *grl_schedule_name(enum grl_schedule g);
 int grl_schedule_parse(const char *s);
 const char *best_metric_name(enum best_metric b);
 int best_metric_parse(const char *s);
+const char *lr_schedule_name(enum lr_schedule s);
+int lr_schedule_parse(const char *s);
+/* The learning rate of 0-based optimisation step `step` of a run of `total` steps with
+ * `warmup` warm-up steps: lr·(step+1)/warmup during the warm-up, then lr (constant) or
+ * lr·½(1 + cos(π·(step − warmup)/(total − warmup))) (cosine). */
+double lr_at_step(enum lr_schedule s, double lr, double step, double warmup, double total);
 
 /* What training derived from the data, stored beside the options. */
 struct train_derived {

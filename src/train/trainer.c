@@ -704,6 +704,23 @@ static bool better(double value, double best, bool have_best, enum best_metric b
     return b == BEST_LOSS ? value < best : value > best;
 }
 
+/* Epochs since the best --best-metric value of the history (0: the last epoch was best). */
+static size_t epochs_since_best(const double *hist, size_t epochs, enum best_metric b)
+{
+    double best = 0;
+    bool have = false;
+    size_t at = 0;
+    for (size_t e = 0; e < epochs; e++) {
+        double v = metric_of(hist + e * HIST_COLS, b);
+        if (better(v, best, have, b)) {
+            best = v;
+            have = true;
+            at = e;
+        }
+    }
+    return epochs ? epochs - 1 - at : 0;
+}
+
 static uint64_t dbits(double d)
 {
     uint64_t u;
@@ -1077,8 +1094,15 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     mi_opt.lr = cfg->lr;
     const size_t n_batches = (n + B - 1) / B;
     const double total_steps = (double)(cfg->epochs * n_batches);
+    const double warmup_steps = floor(cfg->warmup_epochs * (double)n_batches + 0.5);
     int *signer_arg = r->d.num_signers ? r->sig : NULL;
     for (; ls.epoch < cfg->epochs; ls.epoch++) {
+        if (cfg->patience && ls.batch == 0 &&
+            epochs_since_best(ls.hist, ls.epoch, cfg->best_metric) >= cfg->patience) {
+            info(hooks, "early stop: no better %s in the last %zu epochs (--patience %zu)",
+                 best_metric_name(cfg->best_metric), cfg->patience, cfg->patience);
+            break;
+        }
         double t0 = now_s();
         /* the epoch's permutation from the generator state at its start */
         r->rng_shuffle = ls.shuffle_at_epoch_start;
@@ -1104,13 +1128,18 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
                 .lambda_grl = (float)lambda, .supcon = cfg->use_supcon,
                 .supcon_weight = (float)cfg->supcon_weight,
                 .supcon_temp = (float)cfg->supcon_temp, .mi_weight = (float)cfg->mi_weight,
-                .mi_adam = &mi_opt, .mi_step = ls.mi_step + 1};
+                .mi_adam = &mi_opt, .mi_step = ls.mi_step + 1,
+                .label_smoothing = cfg->label_smoothing};
             model_forward(&r->m, &in, true, &r->rng_dropout);
             struct model_losses L;
             model_backward(&r->m, &in, &lc, &L);
             if (cfg->use_mi_minimization) ls.mi_step++;
             grad_clip(r->m.pt.grad, r->m.pt.kind_begin[PARAM_TRAINED],
                       r->m.pt.kind_end[PARAM_TRAINED], cfg->clip_grad);
+            /* the step's learning rate from its 0-based index over the whole run (so a resumed
+             * run continues the schedule exactly) */
+            opt.lr = lr_at_step(cfg->lr_schedule, cfg->lr, (double)ls.step, warmup_steps,
+                                total_steps);
             ls.step++;
             adam_step(r->m.pt.data, r->m.pt.grad, r->m.pt.m, r->m.pt.v,
                       r->m.pt.kind_begin[PARAM_TRAINED], r->m.pt.kind_end[PARAM_TRAINED], &opt,
