@@ -19,6 +19,8 @@
 #include "cli/data_opts.h"
 #include "cli/outputs.h"
 #include "core/error.h"
+#include "core/input_file.h"
+#include "io/safetensors.h"
 #include "train/trainer.h"
 
 #define CMD "train"
@@ -33,7 +35,7 @@ enum {
     OPT_SEED, OPT_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
     OPT_AUG_TRANSLATE, OPT_AUG_JITTER, OPT_AUG_MIRROR, OPT_AUG_SPEED, OPT_AUG_FRAME_DROP,
     OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP, OPT_FEATURES, OPT_LR_SCHEDULE, OPT_WARMUP,
-    OPT_LABEL_SMOOTHING, OPT_PATIENCE
+    OPT_LABEL_SMOOTHING, OPT_PATIENCE, OPT_CONFIG, OPT_CONFIG_FROM
 };
 
 static void print_help(void)
@@ -43,6 +45,10 @@ static void print_help(void)
            "last.safetensors every epoch (and best.safetensors, metrics.csv,\n"
            "training_curves.png) into --out. Ctrl-C stops after the current step, saves\n"
            "last.safetensors and exits 130; --resume continues exactly.\n\n"
+           "--config FILE.json takes the options from a JSON object with the keys of a\n"
+           "checkpoint's stored configuration (any subset); --config-from CKPT takes every\n"
+           "option of the run that wrote CKPT (retrains it exactly; --out is required).\n"
+           "Flags given beside either override them.\n\n"
            "data:\n");
     data_opts_print_help(stdout);
     printf("\ntraining:\n"
@@ -256,6 +262,8 @@ int cmd_train(int argc, char **argv)
         {"warmup-epochs", required_argument, NULL, OPT_WARMUP},
         {"label-smoothing", required_argument, NULL, OPT_LABEL_SMOOTHING},
         {"patience", required_argument, NULL, OPT_PATIENCE},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"config-from", required_argument, NULL, OPT_CONFIG_FROM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -263,7 +271,46 @@ int cmd_train(int argc, char **argv)
     data_opts_build(opts, sizeof opts / sizeof opts[0], own);
     struct train_config cfg;
     train_config_default(&cfg);
-    bool have_data = false, pseudo_flag = false, source_flag = false;
+    bool have_data = false, pseudo_flag = false, source_flag = false, out_flag = false;
+    bool augment_flag = false;
+    /* --config / --config-from first: the flags then override what they set */
+    const char *config_file = NULL, *config_ckpt = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char **dst = !strncmp(argv[i], "--config-from", 13) ? &config_ckpt
+                           : !strncmp(argv[i], "--config", 8)     ? &config_file
+                                                                  : NULL;
+        if (!dst) continue;
+        const char *name = dst == &config_ckpt ? "--config-from" : "--config";
+        size_t n = strlen(name);
+        if (argv[i][n] == '=') *dst = argv[i] + n + 1;
+        else if (argv[i][n] == '\0' && i + 1 < argc) *dst = argv[++i];
+    }
+    if (config_file && config_ckpt)
+        return cli_usage_error(CMD, "--config and --config-from: give one of them");
+    if (config_file || config_ckpt) {
+        struct error err;
+        char *text = NULL;
+        size_t len = 0;
+        int lrc;
+        if (config_file) {
+            lrc = input_file_read(config_file, "--config", "--config", INPUT_JSON_MAX, true,
+                                  &text, &len, &err) ||
+                  train_config_apply_json(text, config_file, true, &cfg, &err);
+        } else {
+            struct safetensors st;
+            lrc = safetensors_open(&st, config_ckpt, &err);
+            if (lrc == 0) {
+                const char *meta = safetensors_meta_get(&st, "config");
+                lrc = meta ? train_config_apply_json(meta, config_ckpt, false, &cfg, &err)
+                           : error_set(&err, "--config-from: '%s' has no stored configuration",
+                                       config_ckpt);
+                safetensors_free(&st);
+            }
+        }
+        free(text);
+        if (lrc) return cli_fail(CMD, &err);
+        have_data = cfg.data_dir[0] != '\0';
+    }
     /* --aug-* values given on the command line, applied over the --augment preset whatever
      * the order of the flags */
     struct augment_config knobs;
@@ -283,7 +330,10 @@ int cmd_train(int argc, char **argv)
             break;
         case OPT_OUT:
             if (!copy_str("--out", optarg, cfg.out_dir, sizeof cfg.out_dir)) return CLI_USAGE;
+            out_flag = true;
             break;
+        case OPT_CONFIG:
+        case OPT_CONFIG_FROM: break; /* read above */
         case OPT_SPLITS_JSON:
             if (!copy_str("--splits-json", optarg, cfg.splits_json, sizeof cfg.splits_json))
                 return CLI_USAGE;
@@ -353,6 +403,7 @@ int cmd_train(int argc, char **argv)
         }
         case OPT_AUGMENT:
             NAME_ARG("--augment", augment_preset_parse, cfg.augment, enum augment_preset);
+            augment_flag = true;
             break;
         case OPT_AUG_ROTATE: NUM_ARG("--aug-rotate", 0, 180, knobs.rotate); goto knob;
         case OPT_AUG_SCALE: NUM_ARG("--aug-scale", 0, 0.999, knobs.scale); goto knob;
@@ -385,7 +436,11 @@ int cmd_train(int argc, char **argv)
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_data) return cli_usage_error(CMD, "--data DIR is required");
     if (data_opts_finish(CMD, &cfg.data)) return CLI_USAGE;
-    augment_preset_values(cfg.augment, &cfg.aug);
+    if (config_ckpt && !out_flag)
+        return cli_usage_error(CMD, "--config-from needs --out: the run's own folder would be "
+                                    "overwritten");
+    /* --augment sets every knob; without it the knobs keep the defaults or --config's */
+    if (augment_flag) augment_preset_values(cfg.augment, &cfg.aug);
     {
         double *dst[] = {&cfg.aug.rotate, &cfg.aug.scale, &cfg.aug.shear, &cfg.aug.translate,
                          &cfg.aug.jitter, &cfg.aug.mirror, NULL, &cfg.aug.frame_drop,

@@ -523,6 +523,111 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
     return 0;
 }
 
+static bool is_derived_key(const char *k)
+{
+    static const char *const derived[] = {"num_joints", "skeleton", "face_points_in_file",
+                                           "num_signers", "signers", "pseudo_centroids",
+                                           "use_pseudo_signers", "classes", "num_classes",
+                                           "resume"};
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
+        if (!strcmp(k, derived[i])) return true;
+    return false;
+}
+
+int train_config_apply_json(const char *json, const char *what, bool strict,
+                            struct train_config *c, struct error *err)
+{
+    cJSON *in = cJSON_Parse(json ? json : "");
+    if (!in || !cJSON_IsObject(in)) {
+        cJSON_Delete(in);
+        return error_set(err, "%s: not a JSON object", what);
+    }
+    /* c as a full stored configuration, with placeholder derived values */
+    char *cls0 = "x";
+    struct train_derived d = {.num_classes = 1, .classes = &cls0, .num_joints = 1,
+                              .face_points_in_file = 478, .stats_size = 2 * c->data.coords};
+    char *base_text = train_config_to_json(c, &d, err);
+    cJSON *base = base_text ? cJSON_Parse(base_text) : NULL;
+    free(base_text);
+    if (!base) {
+        cJSON_Delete(in);
+        return base_text ? error_set(err, "%s: out of memory", what) : -1;
+    }
+    int rc = 0;
+    const cJSON *item_in;
+    cJSON_ArrayForEach(item_in, in) {
+        const char *k = item_in->string;
+        if (!cJSON_GetObjectItemCaseSensitive(base, k)) {
+            if (strict) {
+                rc = error_set(err, "%s: '%s' is not a configuration key", what, k);
+                error_hint(err, "the keys are those of a checkpoint's stored configuration "
+                           "(train's long options, '-' as '_')");
+                break;
+            }
+            continue;
+        }
+        if (is_derived_key(k)) continue;
+        cJSON_ReplaceItemInObjectCaseSensitive(base, k, cJSON_Duplicate(item_in, true));
+    }
+    if (rc == 0) {
+        char *merged = cJSON_PrintUnformatted(base);
+        struct train_config nc;
+        struct train_derived nd;
+        if (!merged) rc = error_set(err, "%s: out of memory", what);
+        else if (train_config_from_json(merged, what, &nc, &nd, err)) rc = -1;
+        free(merged);
+        if (rc == 0) {
+            train_derived_free(&nd);
+            nc.resume = false;
+            /* the stored num_classes and classes are derived values: c's options stay unless
+             * the object's class list says otherwise (below) */
+            nc.num_classes = c->num_classes;
+            memcpy(nc.classes, c->classes, sizeof nc.classes);
+            /* the stored class list of a multi-class run as --classes / --num-classes */
+            const cJSON *cl = cJSON_GetObjectItemCaseSensitive(in, "classes");
+            const cJSON *ncl = cJSON_GetObjectItemCaseSensitive(in, "num_classes");
+            if (!nc.data.binary && cJSON_IsArray(cl) && cJSON_GetArraySize(cl) > 0) {
+                size_t used = 0;
+                nc.classes[0] = '\0';
+                const cJSON *e;
+                cJSON_ArrayForEach(e, cl) {
+                    if (!cJSON_IsString(e)) {
+                        rc = error_set(err, "%s: 'classes' holds a non-string", what);
+                        break;
+                    }
+                    size_t len = strlen(nc.classes);
+                    if (len + strlen(e->valuestring) + 2 > sizeof nc.classes) {
+                        rc = error_set(err, "%s: 'classes' is too long", what);
+                        break;
+                    }
+                    snprintf(nc.classes + len, sizeof nc.classes - len, "%s%s", len ? "," : "",
+                             e->valuestring);
+                    used++;
+                }
+                /* unused outputs are named by their index: drop them, num_classes keeps them */
+                for (;;) {
+                    char *last = strrchr(nc.classes, ',');
+                    const char *name = last ? last + 1 : nc.classes;
+                    size_t count = 1;
+                    for (const char *p = nc.classes; *p; p++) count += *p == ',';
+                    char idx[32];
+                    snprintf(idx, sizeof idx, "%zu", count - 1);
+                    if (!last || strcmp(name, idx)) break;
+                    *last = '\0';
+                }
+                if (cJSON_IsNumber(ncl) && ncl->valuedouble >= 1 && ncl->valuedouble <= 1e6)
+                    nc.num_classes = (size_t)ncl->valuedouble;
+            } else if (cJSON_IsNumber(ncl) && ncl->valuedouble >= 1 && ncl->valuedouble <= 1e6) {
+                nc.num_classes = nc.data.binary ? 0 : (size_t)ncl->valuedouble;
+            }
+            if (rc == 0) *c = nc;
+        }
+    }
+    cJSON_Delete(base);
+    cJSON_Delete(in);
+    return rc;
+}
+
 int train_config_from_checkpoint(const char *path, struct train_config *c,
                                  struct train_derived *d, struct error *err)
 {

@@ -129,6 +129,16 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
 int train_config_from_json(const char *json, const char *what, struct train_config *c,
                            struct train_derived *d, struct error *err);
 
+/* `train --config FILE.json` / `--config-from CKPT`: sets the options of *c from a flat JSON
+ * object with the keys of the stored configuration (any subset; the others keep *c's
+ * values). What training derives from the data (num_joints, skeleton, face_points_in_file,
+ * num_signers, signers, pseudo_centroids, use_pseudo_signers) is ignored; `classes` with
+ * `num_classes` of a multi-class run become --classes (unused outputs' index names dropped)
+ * and --num-classes, so the run maps labels as the stored one did. `resume` is not taken.
+ * With `strict`, a key that is not a configuration key is an error (a typo in a file). */
+int train_config_apply_json(const char *json, const char *what, bool strict,
+                            struct train_config *c, struct error *err);
+
 /* The configuration stored in a checkpoint file's `config` metadata (predict, embed, eval). */
 int train_config_from_checkpoint(const char *path, struct train_config *c,
                                  struct train_derived *d, struct error *err);
