@@ -135,7 +135,8 @@ static void test_resample(void **state)
             double p = 6 + 3.5 + ((double)t - 3.5) * speed;
             size_t i0 = (size_t)floor(p);
             for (size_t j = 0; j < J; j++) {
-                const float *a = video + (i0 * J + j) * C, *b = a + J * C, *o = out + (t * J + j) * C;
+                const float *a = video + (i0 * J + j) * C, *b = a + J * C;
+                const float *o = out + (t * J + j) * C;
                 bool miss = is_missing(a) || (p > (double)i0 && is_missing(b));
                 assert_int_equal(is_missing(o), miss);
                 if (!miss)

@@ -391,7 +391,9 @@ int cmd_train(int argc, char **argv)
             NAME_ARG("--lr-schedule", lr_schedule_parse, cfg.lr_schedule, enum lr_schedule);
             break;
         case OPT_WARMUP: NUM_ARG("--warmup-epochs", 0, 1e6, cfg.warmup_epochs); break;
-        case OPT_LABEL_SMOOTHING: NUM_ARG("--label-smoothing", 0, 0.999, cfg.label_smoothing); break;
+        case OPT_LABEL_SMOOTHING:
+            NUM_ARG("--label-smoothing", 0, 0.999, cfg.label_smoothing);
+            break;
         case OPT_PATIENCE: SIZE_ARG("--patience", 0, 1 << 24, cfg.patience); break;
         case OPT_FEATURES: {
             int f = features_parse(optarg);
