@@ -282,10 +282,11 @@ static void test_train_augmented_resume(void **state)
     (void)state;
     char *a = path_join(root, "aug_whole"), *b = path_join(root, "aug_cut"),
          *n = path_join(root, "aug_none");
-    const char *args[24] = {"train", "--data", data, "--window", "10", "--stride", "5",
+    /* speed is off in the preset: the flag turns it on, so resampling is in the resume test */
+    const char *args[28] = {"train", "--data", data, "--window", "10", "--stride", "5",
                             "--epochs", "2", "--batch", "8", "--threads", "2", "--augment",
-                            "standard",
-                            "--aug-mirror", "0.5", "--aug-rotate", "5", "--out", a};
+                            "standard", "--aug-mirror", "0.5", "--aug-rotate", "5",
+                            "--aug-speed", "0.9,1.2", "--out", a};
     struct cli_result r = run_cliv(args);
     if (r.exit_code != 0) fail_msg("train failed: %s", r.err);
     cli_result_free(&r);
@@ -296,16 +297,17 @@ static void test_train_augmented_resume(void **state)
     assert_true(cJSON_GetObjectItem(c, "aug_rotate")->valuedouble == 5.0);   /* the flag */
     assert_true(cJSON_GetObjectItem(c, "aug_mirror")->valuedouble == 0.5);
     assert_true(cJSON_GetObjectItem(c, "aug_scale")->valuedouble == 0.15);   /* the preset */
-    assert_true(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "aug_speed"), 0)->valuedouble == 0.8);
+    assert_true(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "aug_speed"), 0)->valuedouble == 0.9);
+    assert_true(cJSON_GetObjectItem(c, "aug_hand_drop")->valuedouble == 0.05); /* the preset */
     cJSON_Delete(c);
     /* interrupted mid-epoch and resumed: the same tensors */
-    args[20] = b;
+    args[22] = b;
     setenv("SIGNSTGCN_INTERRUPT_AFTER_STEPS", "3", 1);
     r = run_cliv(args);
     unsetenv("SIGNSTGCN_INTERRUPT_AFTER_STEPS");
     assert_int_equal(r.exit_code, 130);
     cli_result_free(&r);
-    args[21] = "--resume";
+    args[23] = "--resume";
     r = run_cliv(args);
     if (r.exit_code != 0) fail_msg("resume failed: %s", r.err);
     cli_result_free(&r);
