@@ -43,7 +43,9 @@ echo "== signstgcn train: binary signing detector =="
 "$BIN" train "${COMMON[@]}" --binary --signing-labels s1,s2,s3,s4 --epochs 2 \
   --best-metric pr_auc --out "$DEMO/detector" | grep -v '^config: '
 echo "== signstgcn train: sign recogniser (n, s1..s4) =="
-"$BIN" train "${COMMON[@]}" --epochs 3 --out "$DEMO/recogniser" | grep -v '^config: '
+# the recommended augmentation for unseen signers (docs/decisions.md, issue 11)
+"$BIN" train "${COMMON[@]}" --epochs 3 --augment standard --out "$DEMO/recogniser" |
+  grep -v '^config: '
 echo "== signstgcn predict: the detector on the validation data =="
 "$BIN" predict --ckpt "$DEMO/detector/best.safetensors" --data "$DATA" --out "$DEMO/detector/predictions.csv"
 # Whole recordings: per-frame probability, segments, ELAN files and plots for the validation

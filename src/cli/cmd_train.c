@@ -19,6 +19,8 @@
 #include "cli/data_opts.h"
 #include "cli/outputs.h"
 #include "core/error.h"
+#include "core/input_file.h"
+#include "io/safetensors.h"
 #include "train/trainer.h"
 
 #define CMD "train"
@@ -30,7 +32,10 @@ enum {
     OPT_SIGNER_SOURCE, OPT_SIGNER_LOSS_WEIGHT, OPT_LAMBDA_GRL, OPT_GRL_SCHEDULE, OPT_USE_SUPCON,
     OPT_SUPCON_WEIGHT, OPT_SUPCON_TEMP, OPT_USE_FILM, OPT_USE_MI, OPT_MI_WEIGHT, OPT_MI_HIDDEN,
     OPT_NO_CLASS_WEIGHTS, OPT_SAVE_BEST, OPT_BEST_METRIC, OPT_LOG_CSV, OPT_OUT, OPT_RESUME,
-    OPT_SEED, OPT_THREADS
+    OPT_SEED, OPT_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
+    OPT_AUG_TRANSLATE, OPT_AUG_JITTER, OPT_AUG_MIRROR, OPT_AUG_SPEED, OPT_AUG_FRAME_DROP,
+    OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP, OPT_FEATURES, OPT_LR_SCHEDULE, OPT_WARMUP,
+    OPT_LABEL_SMOOTHING, OPT_PATIENCE, OPT_CONFIG, OPT_CONFIG_FROM
 };
 
 static void print_help(void)
@@ -40,6 +45,10 @@ static void print_help(void)
            "last.safetensors every epoch (and best.safetensors, metrics.csv,\n"
            "training_curves.png) into --out. Ctrl-C stops after the current step, saves\n"
            "last.safetensors and exits 130; --resume continues exactly.\n\n"
+           "--config FILE.json takes the options from a JSON object with the keys of a\n"
+           "checkpoint's stored configuration (any subset); --config-from CKPT takes every\n"
+           "option of the run that wrote CKPT (retrains it exactly; --out is required).\n"
+           "Flags given beside either override them.\n\n"
            "data:\n");
     data_opts_print_help(stdout);
     printf("\ntraining:\n"
@@ -49,6 +58,11 @@ static void print_help(void)
            "  --lr X                  Adam learning rate (1e-3)\n"
            "  --weight-decay X        decoupled weight decay, AdamW (0)\n"
            "  --clip-grad X           global gradient-norm clipping, 0 = off (0)\n"
+           "  --lr-schedule constant|cosine  per-step learning rate (constant)\n"
+           "  --warmup-epochs X       linear warm-up of the learning rate from 0 (0)\n"
+           "  --label-smoothing X     classification targets (1-X)·one-hot + X/NC (0)\n"
+           "  --patience N            stop after N epochs without a better --best-metric\n"
+           "                          value, 0 = never (0)\n"
            "  --seed N                seed of every random choice (0)\n"
            "  --threads N             threads (OpenMP default)\n"
            "  --splits-json FILE      train/val videos from `signstgcn splits` (else 90/10)\n"
@@ -63,6 +77,9 @@ static void print_help(void)
            "  --graph auto|mediapipe|openpose|chain --partition spatial|uniform (auto: the\n"
            "                        data's skeleton; spatial)\n"
            "  --use-film-attention    FiLM attention instead of bias-aware attention\n"
+           "  --features joints[,bones][,motion]  input streams as channels (joints): bones =\n"
+           "                          joint minus its skeleton parent, motion = minus the\n"
+           "                          previous frame; predict/detect/embed apply them too\n"
            "signers:\n"
            "  --use-pseudo-signers    K-means pseudo-signers as the signer source\n"
            "  --num-pseudo-signers K  (8)   --pseudo-seed N (0)   --pseudo-by video|window\n"
@@ -74,6 +91,22 @@ static void print_help(void)
            "                          --supcon-temp X (0.07)\n"
            "  --use-mi-minimization   CLUB MI minimisation; --mi-weight X (0.1),\n"
            "                          --mi-hidden-dim N (128)\n"
+           "augmentation of training windows (docs/decisions.md; validation never):\n"
+           "  --augment none|standard  preset (none); standard = --aug-rotate 15 --aug-scale\n"
+           "                          0.15 --aug-shear 0.1 --aug-translate 0.1 --aug-jitter 0.01\n"
+           "                          --aug-frame-drop 0.05 --aug-hand-drop 0.05 (mirror and\n"
+           "                          speed off). Each flag below\n"
+           "                          overrides the preset's value:\n"
+           "  --aug-rotate DEG        rotation about the shoulder midpoint, U(-DEG, DEG)\n"
+           "  --aug-scale F           scale U(1-F, 1+F)\n"
+           "  --aug-shear F           shear factors U(-F, F)\n"
+           "  --aug-translate F       x, y shift U(-F, F) shoulder widths\n"
+           "  --aug-jitter F          Gaussian noise σ per joint and frame\n"
+           "  --aug-mirror P          left/right mirror with probability P (not with the face)\n"
+           "  --aug-speed LO,HI       resample around the window at a speed U(LO, HI)\n"
+           "  --aug-frame-drop P      each frame missing with probability P\n"
+           "  --aug-hand-drop P       each hand missing for the window with probability P\n"
+           "  --aug-face-drop P       the face missing for the window with probability P\n"
            "outputs:\n"
            "  --save-best             keep best.safetensors\n"
            "  --best-metric acc|loss|pr_auc|f1   (acc)\n"
@@ -213,14 +246,76 @@ int cmd_train(int argc, char **argv)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"seed", required_argument, NULL, OPT_SEED},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"augment", required_argument, NULL, OPT_AUGMENT},
+        {"aug-rotate", required_argument, NULL, OPT_AUG_ROTATE},
+        {"aug-scale", required_argument, NULL, OPT_AUG_SCALE},
+        {"aug-shear", required_argument, NULL, OPT_AUG_SHEAR},
+        {"aug-translate", required_argument, NULL, OPT_AUG_TRANSLATE},
+        {"aug-jitter", required_argument, NULL, OPT_AUG_JITTER},
+        {"aug-mirror", required_argument, NULL, OPT_AUG_MIRROR},
+        {"aug-speed", required_argument, NULL, OPT_AUG_SPEED},
+        {"aug-frame-drop", required_argument, NULL, OPT_AUG_FRAME_DROP},
+        {"aug-hand-drop", required_argument, NULL, OPT_AUG_HAND_DROP},
+        {"aug-face-drop", required_argument, NULL, OPT_AUG_FACE_DROP},
+        {"features", required_argument, NULL, OPT_FEATURES},
+        {"lr-schedule", required_argument, NULL, OPT_LR_SCHEDULE},
+        {"warmup-epochs", required_argument, NULL, OPT_WARMUP},
+        {"label-smoothing", required_argument, NULL, OPT_LABEL_SMOOTHING},
+        {"patience", required_argument, NULL, OPT_PATIENCE},
+        {"config", required_argument, NULL, OPT_CONFIG},
+        {"config-from", required_argument, NULL, OPT_CONFIG_FROM},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct option opts[96];
+    struct option opts[128];
     data_opts_build(opts, sizeof opts / sizeof opts[0], own);
     struct train_config cfg;
     train_config_default(&cfg);
-    bool have_data = false, pseudo_flag = false, source_flag = false;
+    bool have_data = false, pseudo_flag = false, source_flag = false, out_flag = false;
+    bool augment_flag = false;
+    /* --config / --config-from first: the flags then override what they set */
+    const char *config_file = NULL, *config_ckpt = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char **dst = !strncmp(argv[i], "--config-from", 13) ? &config_ckpt
+                           : !strncmp(argv[i], "--config", 8)     ? &config_file
+                                                                  : NULL;
+        if (!dst) continue;
+        const char *name = dst == &config_ckpt ? "--config-from" : "--config";
+        size_t n = strlen(name);
+        if (argv[i][n] == '=') *dst = argv[i] + n + 1;
+        else if (argv[i][n] == '\0' && i + 1 < argc) *dst = argv[++i];
+    }
+    if (config_file && config_ckpt)
+        return cli_usage_error(CMD, "--config and --config-from: give one of them");
+    if (config_file || config_ckpt) {
+        struct error err;
+        char *text = NULL;
+        size_t len = 0;
+        int lrc;
+        if (config_file) {
+            lrc = input_file_read(config_file, "--config", "--config", INPUT_JSON_MAX, true,
+                                  &text, &len, &err) ||
+                  train_config_apply_json(text, config_file, true, &cfg, &err);
+        } else {
+            struct safetensors st;
+            lrc = safetensors_open(&st, config_ckpt, &err);
+            if (lrc == 0) {
+                const char *meta = safetensors_meta_get(&st, "config");
+                lrc = meta ? train_config_apply_json(meta, config_ckpt, false, &cfg, &err)
+                           : error_set(&err, "--config-from: '%s' has no stored configuration",
+                                       config_ckpt);
+                safetensors_free(&st);
+            }
+        }
+        free(text);
+        if (lrc) return cli_fail(CMD, &err);
+        have_data = cfg.data_dir[0] != '\0';
+    }
+    /* --aug-* values given on the command line, applied over the --augment preset whatever
+     * the order of the flags */
+    struct augment_config knobs;
+    memset(&knobs, 0, sizeof knobs);
+    bool knob_set[OPT_AUG_FACE_DROP - OPT_AUG_ROTATE + 1] = {false};
     opterr = 0;
     optind = 1;
     int c;
@@ -235,7 +330,10 @@ int cmd_train(int argc, char **argv)
             break;
         case OPT_OUT:
             if (!copy_str("--out", optarg, cfg.out_dir, sizeof cfg.out_dir)) return CLI_USAGE;
+            out_flag = true;
             break;
+        case OPT_CONFIG:
+        case OPT_CONFIG_FROM: break; /* read above */
         case OPT_SPLITS_JSON:
             if (!copy_str("--splits-json", optarg, cfg.splits_json, sizeof cfg.splits_json))
                 return CLI_USAGE;
@@ -289,6 +387,50 @@ int cmd_train(int argc, char **argv)
             cfg.threads = (int)v;
             break;
         }
+        case OPT_LR_SCHEDULE:
+            NAME_ARG("--lr-schedule", lr_schedule_parse, cfg.lr_schedule, enum lr_schedule);
+            break;
+        case OPT_WARMUP: NUM_ARG("--warmup-epochs", 0, 1e6, cfg.warmup_epochs); break;
+        case OPT_LABEL_SMOOTHING:
+            NUM_ARG("--label-smoothing", 0, 0.999, cfg.label_smoothing);
+            break;
+        case OPT_PATIENCE: SIZE_ARG("--patience", 0, 1 << 24, cfg.patience); break;
+        case OPT_FEATURES: {
+            int f = features_parse(optarg);
+            if (f < 0)
+                return cli_usage_error(CMD, "--features '%s': streams are joints, bones, motion",
+                                       optarg);
+            cfg.features = (unsigned)f;
+            break;
+        }
+        case OPT_AUGMENT:
+            NAME_ARG("--augment", augment_preset_parse, cfg.augment, enum augment_preset);
+            augment_flag = true;
+            break;
+        case OPT_AUG_ROTATE: NUM_ARG("--aug-rotate", 0, 180, knobs.rotate); goto knob;
+        case OPT_AUG_SCALE: NUM_ARG("--aug-scale", 0, 0.999, knobs.scale); goto knob;
+        case OPT_AUG_SHEAR: NUM_ARG("--aug-shear", 0, 1, knobs.shear); goto knob;
+        case OPT_AUG_TRANSLATE: NUM_ARG("--aug-translate", 0, 10, knobs.translate); goto knob;
+        case OPT_AUG_JITTER: NUM_ARG("--aug-jitter", 0, 1, knobs.jitter); goto knob;
+        case OPT_AUG_MIRROR: NUM_ARG("--aug-mirror", 0, 1, knobs.mirror); goto knob;
+        case OPT_AUG_FRAME_DROP: NUM_ARG("--aug-frame-drop", 0, 1, knobs.frame_drop); goto knob;
+        case OPT_AUG_HAND_DROP: NUM_ARG("--aug-hand-drop", 0, 1, knobs.hand_drop); goto knob;
+        case OPT_AUG_FACE_DROP: NUM_ARG("--aug-face-drop", 0, 1, knobs.face_drop); goto knob;
+        case OPT_AUG_SPEED: {
+            char *comma = strchr(optarg, ',');
+            if (!comma) return cli_usage_error(CMD, "--aug-speed wants LO,HI (e.g. 0.8,1.25)");
+            *comma = '\0';
+            bool ok = cli_parse_double(CMD, "--aug-speed", optarg, 0.01, 4, &knobs.speed_lo) &&
+                      cli_parse_double(CMD, "--aug-speed", comma + 1, 0.01, 4, &knobs.speed_hi);
+            *comma = ',';
+            if (!ok) return CLI_USAGE;
+            if (knobs.speed_lo > knobs.speed_hi)
+                return cli_usage_error(CMD, "--aug-speed %s: LO is above HI", optarg);
+            goto knob;
+        }
+        knob:
+            knob_set[c - OPT_AUG_ROTATE] = true;
+            break;
         case 'h': print_help(); return CLI_OK;
         default: return cli_getopt_error(CMD, c, argv);
         }
@@ -296,6 +438,27 @@ int cmd_train(int argc, char **argv)
     if (optind < argc) return cli_usage_error(CMD, "unexpected argument '%s'", argv[optind]);
     if (!have_data) return cli_usage_error(CMD, "--data DIR is required");
     if (data_opts_finish(CMD, &cfg.data)) return CLI_USAGE;
+    if (config_ckpt && !out_flag)
+        return cli_usage_error(CMD, "--config-from needs --out: the run's own folder would be "
+                                    "overwritten");
+    /* --augment sets every knob; without it the knobs keep the defaults or --config's */
+    if (augment_flag) augment_preset_values(cfg.augment, &cfg.aug);
+    {
+        double *dst[] = {&cfg.aug.rotate, &cfg.aug.scale, &cfg.aug.shear, &cfg.aug.translate,
+                         &cfg.aug.jitter, &cfg.aug.mirror, NULL, &cfg.aug.frame_drop,
+                         &cfg.aug.hand_drop, &cfg.aug.face_drop};
+        const double src[] = {knobs.rotate, knobs.scale, knobs.shear, knobs.translate,
+                              knobs.jitter, knobs.mirror, 0, knobs.frame_drop, knobs.hand_drop,
+                              knobs.face_drop};
+        _Static_assert(sizeof src / sizeof src[0] == OPT_AUG_FACE_DROP - OPT_AUG_ROTATE + 1,
+                       "one entry per --aug-* flag");
+        for (size_t k = 0; k < sizeof src / sizeof src[0]; k++)
+            if (knob_set[k] && dst[k]) *dst[k] = src[k];
+        if (knob_set[OPT_AUG_SPEED - OPT_AUG_ROTATE]) {
+            cfg.aug.speed_lo = knobs.speed_lo;
+            cfg.aug.speed_hi = knobs.speed_hi;
+        }
+    }
     if (pseudo_flag) {
         if (source_flag && cfg.signer_source != SIGNER_SOURCE_PSEUDO)
             return cli_usage_error(CMD, "--use-pseudo-signers contradicts --signer-source %s",

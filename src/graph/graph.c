@@ -501,6 +501,42 @@ int graph_hop_distances(size_t J, const int (*edges)[2], size_t n_edges, int32_t
     return rc;
 }
 
+int graph_parents(enum graph_kind kind, const struct joint_layout *layout, int32_t *parent,
+                  struct error *err)
+{
+    const size_t J = layout->num_joints;
+    if (kind == GRAPH_AUTO) kind = graph_kind_of_skeleton(layout->skeleton);
+    if (kind == GRAPH_CHAIN) {
+        for (size_t i = 0; i < J; i++) parent[i] = (int32_t)i - 1;
+        return 0;
+    }
+    int(*edges)[2] = sg_malloc(GRAPH_MEDIAPIPE_MAX_EDGES, sizeof *edges, "graph parents", err);
+    int32_t *hop = sg_malloc(J ? J : 1, sizeof *hop, "graph parents", err);
+    size_t n = 0;
+    int rc = -1;
+    if (!edges || !hop) goto out;
+    if (kind == GRAPH_OPENPOSE ? graph_openpose_edges(layout, edges, GRAPH_MEDIAPIPE_MAX_EDGES,
+                                                      &n, err)
+                               : graph_mediapipe_edges(layout, edges, GRAPH_MEDIAPIPE_MAX_EDGES,
+                                                       &n, err))
+        goto out;
+    struct neighbours a;
+    if (neighbours_build(&a, J, (const int(*)[2])edges, n, "graph_parents", err)) goto out;
+    rc = neighbours_hops(&a, hop, "graph_parents", err);
+    for (size_t i = 0; rc == 0 && i < J; i++) {
+        parent[i] = -1;
+        for (size_t r = a.ptr[i]; r < a.ptr[i + 1]; r++) {
+            int32_t j = a.nb[r];
+            if (hop[j] == hop[i] - 1 && (parent[i] < 0 || j < parent[i])) parent[i] = j;
+        }
+    }
+    neighbours_free(&a);
+out:
+    free(edges);
+    free(hop);
+    return rc;
+}
+
 void sparse_adj_to_dense(const struct sparse_adj *a, float *dense)
 {
     memset(dense, 0, a->n * a->n * sizeof *dense);

@@ -87,6 +87,12 @@ int graph_mediapipe_edges(const struct joint_layout *layout, int (*edges)[2], si
 int graph_openpose_edges(const struct joint_layout *layout, int (*edges)[2], size_t cap,
                          size_t *n, struct error *err);
 
+/* The skeleton tree of the graph `kind` builds for a layout: parent[i] is i's lowest-index
+ * neighbour one hop closer to the root of its component, −1 for a root (J entries). The bone
+ * stream (data/features.h) is joint minus parent. */
+int graph_parents(enum graph_kind kind, const struct joint_layout *layout, int32_t *parent,
+                  struct error *err);
+
 /* Breadth-first hop distance of every joint from the root of its component (the component's
  * smallest joint index), for the same edge lists graph_build_edges takes. hop has J entries. */
 int graph_hop_distances(size_t J, const int (*edges)[2], size_t n_edges, int32_t *hop,

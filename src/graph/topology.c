@@ -108,6 +108,26 @@ int skeleton_parse(const char *name)
     return -1;
 }
 
+/* MediaPipe pose: 1-3 left eye inner/centre/outer ↔ 4-6 right; 7/8 ears; 9/10 mouth corners;
+ * then every odd joint from 11 (the signer's left) with the next one (right). OpenPose
+ * BODY_25: 2-4 right arm ↔ 5-7 left, 9-11 right leg ↔ 12-14 left, eyes 15/16, ears 17/18,
+ * left foot 19-21 ↔ right foot 22-24. */
+static const int mp_mirror[16][2] = {{1, 4},   {2, 5},   {3, 6},   {7, 8},   {9, 10},  {11, 12},
+                                     {13, 14}, {15, 16}, {17, 18}, {19, 20}, {21, 22}, {23, 24},
+                                     {25, 26}, {27, 28}, {29, 30}, {31, 32}};
+static const int op_mirror[11][2] = {{2, 5},   {3, 6},   {4, 7},   {9, 12},  {10, 13}, {11, 14},
+                                     {15, 16}, {17, 18}, {19, 22}, {20, 23}, {21, 24}};
+
+size_t skeleton_pose_mirror_pairs(enum skeleton s, const int (**pairs)[2])
+{
+    if (s == SKELETON_OPENPOSE) {
+        *pairs = op_mirror;
+        return sizeof op_mirror / sizeof op_mirror[0];
+    }
+    *pairs = mp_mirror;
+    return sizeof mp_mirror / sizeof mp_mirror[0];
+}
+
 bool skeleton_face_count_ok(enum skeleton s, size_t n)
 {
     return s == SKELETON_OPENPOSE ? n == 70 : (n == 468 || n == 478);

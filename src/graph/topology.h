@@ -36,6 +36,11 @@ struct skeleton_info {
 const struct skeleton_info *skeleton_info(enum skeleton s);
 const char *skeleton_name(enum skeleton s);
 int skeleton_parse(const char *name); /* -1 for an unknown name */
+/* The skeleton's pose joints that exchange under a left/right mirror, as pairs (MediaPipe:
+ * eyes, ears, mouth corners, shoulders … feet, 16 pairs; OpenPose BODY_25: shoulders … feet,
+ * eyes, ears, 11 pairs). Joints not listed (the nose, OpenPose's neck and mid-hip) map to
+ * themselves. Returns the number of pairs and sets *pairs. */
+size_t skeleton_pose_mirror_pairs(enum skeleton s, const int (**pairs)[2]);
 /* A face with n points: 468 or 478 (MediaPipe), 70 (OpenPose). */
 bool skeleton_face_count_ok(enum skeleton s, size_t n);
 /* The face subset of a skeleton (indices increasing); FACE_POINTS_ALL returns 0 and NULL. */

@@ -495,7 +495,8 @@ void model_backward(struct model *m, const struct model_inputs *in,
     /* Losses on Z's heads, gradients into dZ. */
     zero(a->dZ, B * w.Z);
     zero(a->dlogits, B * NC);
-    out->cls = cross_entropy_loss(a->dlogits, a->logits, in->y, lc->class_weights, B, NC, 1.0f);
+    out->cls = cross_entropy_smooth_loss(a->dlogits, a->logits, in->y, lc->class_weights, B, NC,
+                                         1.0f, lc->label_smoothing);
 
     /* cls_head backward */
     zero(a->dh1, B * w.CH);

@@ -84,7 +84,7 @@ int model_init(struct model *m, const struct model_config *cfg, const struct gra
     const size_t GH = dm->gru, Z = 2 * dm->gru, CH = dm->cls_hidden;
     const size_t HH = dm->signer_head_hidden;
     char name[PARAM_NAME_MAX];
-    size_t in = C;
+    size_t in = cfg->in_channels ? cfg->in_channels : C;
     for (int l = 0; l < MODEL_LAYERS; l++) {
         struct model_layer_idx *L = &x->layer[l];
         size_t out = dm->channels[l];

@@ -39,7 +39,9 @@ void model_dims_spec(struct model_dims *d);
 
 struct model_config {
     size_t num_joints;          /* J */
-    size_t coords;              /* C */
+    size_t coords;              /* C: the data's channels (the signer statistics are 2C) */
+    size_t in_channels;         /* the backbone's input channels: C × the input streams
+                                   (data/features.h); 0 means C */
     size_t num_classes;         /* NC */
     size_t num_signers;         /* NS; 0 = no signer source */
     bool signer_head;           /* adversarial head (needs NS > 0, not with MI) */
@@ -163,6 +165,7 @@ struct model_loss_config {
     bool supcon;
     float supcon_weight, supcon_temp;
     float mi_weight;
+    double label_smoothing;      /* eps of the classification targets (0: plain CE) */
     const struct adam_config *mi_adam; /* the estimator's optimiser (MI only) */
     long mi_step;                      /* its 1-based step number for this update */
 };

@@ -56,6 +56,42 @@ double cross_entropy_loss(float *dlogits, const float *logits, const int *y, con
     return loss / wsum;
 }
 
+double cross_entropy_smooth_loss(float *dlogits, const float *logits, const int *y,
+                                 const float *w, size_t B, size_t K, float scale, double eps)
+{
+    if (eps == 0.0) return cross_entropy_loss(dlogits, logits, y, w, B, K, scale);
+    double wsum = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        CHECK(y[b] >= 0 && (size_t)y[b] < K);
+        wsum += w ? (double)w[y[b]] : 1.0;
+    }
+    if (B == 0 || wsum == 0.0) return 0.0;
+    const double off = eps / (double)K, on = 1.0 - eps + off;
+    double loss = 0.0;
+    for (size_t b = 0; b < B; b++) {
+        const float *l = logits + b * K;
+        double mx = -INFINITY;
+        for (size_t c = 0; c < K; c++)
+            if ((double)l[c] > mx) mx = (double)l[c];
+        double den = 0.0;
+        for (size_t c = 0; c < K; c++) den += exp((double)l[c] - mx);
+        const double lse = mx + log(den);
+        double ce = 0.0;
+        for (size_t c = 0; c < K; c++)
+            ce += (c == (size_t)y[b] ? on : off) * (lse - (double)l[c]);
+        const double wb = w ? (double)w[y[b]] : 1.0;
+        loss += wb * ce;
+        if (dlogits) {
+            const double f = (double)scale * wb / wsum;
+            for (size_t c = 0; c < K; c++) {
+                double pc = exp((double)l[c] - lse);
+                dlogits[b * K + c] += (float)(f * (pc - (c == (size_t)y[b] ? on : off)));
+            }
+        }
+    }
+    return loss / wsum;
+}
+
 double club_estimator_loss(float *dlogits, const float *logits, const int *y, size_t B,
                            size_t NS, float scale)
 {

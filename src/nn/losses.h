@@ -17,6 +17,13 @@
 double cross_entropy_loss(float *dlogits, const float *logits, const int *y, const float *w,
                           size_t B, size_t K, float scale);
 
+/* The same with label smoothing eps: targets q_c = (1 − eps)[c = y_b] + eps/K, CE_b =
+ * −Σ_c q_c log p_bc, gradient w[y_b]/W·(p_bc − q_c). Weights multiply whole rows by w[y_b]
+ * (PyTorch weights each class's term by w[c] instead; the two agree without weights).
+ * eps = 0 is cross_entropy_loss exactly. */
+double cross_entropy_smooth_loss(float *dlogits, const float *logits, const int *y,
+                                 const float *w, size_t B, size_t K, float scale, double eps);
+
 /* Workspace for supcon_loss, in floats. */
 size_t supcon_workspace_size(size_t B, size_t D);
 

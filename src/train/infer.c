@@ -14,6 +14,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "data/features.h"
 #include "model/checkpoint.h"
 #include "train/trainer.h"
 
@@ -34,6 +35,16 @@ int infer_open(struct infer *inf, const char *ckpt, size_t batch, struct error *
     inf->chunk = INFER_ARENA_BUDGET / (one ? one : 1);
     if (inf->chunk > batch) inf->chunk = batch;
     if (inf->chunk < 1) inf->chunk = 1;
+    if (inf->tc.features != FEATURE_JOINTS) {
+        /* the checkpoint's input streams, computed here exactly as training computed them */
+        const size_t CO = inf->tc.data.coords * features_count(inf->tc.features);
+        if (trainer_feature_parents(&inf->tc, &inf->d, &inf->parent, err) ||
+            !(inf->xf = sg_malloc(inf->chunk * T * inf->d.num_joints, CO * sizeof(float),
+                                  "inference batch (--batch)", err))) {
+            infer_close(inf);
+            return -1;
+        }
+    }
     if (checkpoint_load(&inf->m, ckpt, NULL, NULL, err)) {
         infer_close(inf);
         return -1;
@@ -62,6 +73,8 @@ void infer_close(struct infer *inf)
     if (!inf) return;
     free(inf->x);
     free(inf->stats);
+    free(inf->parent);
+    free(inf->xf);
     model_free(&inf->m);
     graph_free(&inf->g);
     train_derived_free(&inf->d);
@@ -131,6 +144,11 @@ static int forward_chunk(struct infer *inf, const float *x, const float *stats, 
     const size_t ZD = 2 * m->cfg.dims.gru, SD = m->cfg.dims.signer_dim;
     const size_t S = 2 * inf->tc.data.coords;
     if (model_reserve_inference(m, B, T, err)) return -1;
+    if (inf->xf) {
+        features_apply(x, B, T, inf->d.num_joints, inf->tc.data.coords, inf->tc.features,
+                       inf->parent, inf->xf);
+        x = inf->xf;
+    }
     struct model_inputs in = {.B = B, .T = T, .x = x, .stats = stats};
     model_forward(m, &in, false, NULL);
     if (out->logits) memcpy(out->logits, m->act.logits, B * NC * sizeof(float));

@@ -46,6 +46,9 @@ struct infer {
     float *x, *stats;            /* one batch of input: (k, window, J, C), (k, 2C), allocated
                                     for k = min(batch, windows asked for) on first use */
     size_t buf_windows;          /* k */
+    int32_t *parent;             /* the skeleton tree for a bone stream, else NULL */
+    float *xf;                   /* (chunk, window, J, C·streams) with bone or motion streams
+                                    (data/features.h), else NULL */
 };
 
 /* What a run keeps, per window, row-major; any may be NULL.

@@ -35,12 +35,16 @@ void train_config_default(struct train_config *c)
     c->epochs = 10;
     c->lr = 1e-3;
     c->best_metric = BEST_ACC;
+    c->augment = AUGMENT_NONE;
+    c->features = FEATURE_JOINTS;
+    augment_preset_values(AUGMENT_NONE, &c->aug);
 }
 
 static const char *const source_names[] = {"none", "pseudo", "real"};
 static const char *const pseudo_by_names[] = {"video", "window"};
 static const char *const grl_names[] = {"constant", "dann"};
 static const char *const best_names[] = {"acc", "loss", "pr_auc", "f1"};
+static const char *const lr_names[] = {"constant", "cosine"};
 
 static int parse_name(const char *s, const char *const *names, int n)
 {
@@ -57,6 +61,17 @@ const char *grl_schedule_name(enum grl_schedule g) { return grl_names[g]; }
 int grl_schedule_parse(const char *s) { return parse_name(s, grl_names, 2); }
 const char *best_metric_name(enum best_metric b) { return best_names[b]; }
 int best_metric_parse(const char *s) { return parse_name(s, best_names, 4); }
+const char *lr_schedule_name(enum lr_schedule s) { return lr_names[s]; }
+int lr_schedule_parse(const char *s) { return parse_name(s, lr_names, 2); }
+
+double lr_at_step(enum lr_schedule s, double lr, double step, double warmup, double total)
+{
+    if (step < warmup) return lr * (step + 1.0) / warmup;
+    if (s == LR_CONSTANT || total <= warmup) return lr;
+    double p = (step - warmup) / (total - warmup);
+    if (p > 1.0) p = 1.0;
+    return lr * 0.5 * (1.0 + cos(3.14159265358979323846 * p));
+}
 
 void train_derived_free(struct train_derived *d)
 {
@@ -153,6 +168,28 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     cJSON_AddStringToObject(o, "best_metric", best_metric_name(c->best_metric));
     cJSON_AddBoolToObject(o, "log_csv", c->log_csv);
     cJSON_AddBoolToObject(o, "resume", c->resume);
+    cJSON_AddStringToObject(o, "augment", augment_preset_name(c->augment));
+    cJSON_AddNumberToObject(o, "aug_rotate", c->aug.rotate);
+    cJSON_AddNumberToObject(o, "aug_scale", c->aug.scale);
+    cJSON_AddNumberToObject(o, "aug_shear", c->aug.shear);
+    cJSON_AddNumberToObject(o, "aug_translate", c->aug.translate);
+    cJSON_AddNumberToObject(o, "aug_jitter", c->aug.jitter);
+    cJSON_AddNumberToObject(o, "aug_mirror", c->aug.mirror);
+    cJSON *sp = cJSON_AddArrayToObject(o, "aug_speed");
+    if (sp) {
+        cJSON_AddItemToArray(sp, cJSON_CreateNumber(c->aug.speed_lo));
+        cJSON_AddItemToArray(sp, cJSON_CreateNumber(c->aug.speed_hi));
+    }
+    cJSON_AddNumberToObject(o, "aug_frame_drop", c->aug.frame_drop);
+    cJSON_AddNumberToObject(o, "aug_hand_drop", c->aug.hand_drop);
+    cJSON_AddNumberToObject(o, "aug_face_drop", c->aug.face_drop);
+    char fbuf[64];
+    cJSON_AddItemToObject(o, "features", string_list(features_name(c->features, fbuf,
+                                                                   sizeof fbuf)));
+    cJSON_AddStringToObject(o, "lr_schedule", lr_schedule_name(c->lr_schedule));
+    cJSON_AddNumberToObject(o, "warmup_epochs", c->warmup_epochs);
+    cJSON_AddNumberToObject(o, "label_smoothing", c->label_smoothing);
+    cJSON_AddNumberToObject(o, "patience", (double)c->patience);
     /* derived from the data */
     cJSON *cls = cJSON_AddArrayToObject(o, "classes");
     for (size_t i = 0; cls && i < d->num_classes; i++)
@@ -367,6 +404,64 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
     c->best_metric = (enum best_metric)named(&r, "best_metric", best_metric_parse);
     c->log_csv = flag(&r, "log_csv");
     c->resume = flag(&r, "resume");
+    /* keys added with augmentation (issue 11): optional, a checkpoint without them trained
+     * with none */
+    if (cJSON_GetObjectItemCaseSensitive(o, "augment"))
+        c->augment = (enum augment_preset)named(&r, "augment", augment_preset_parse);
+    const struct {
+        const char *key;
+        double *dst;
+        double hi;
+    } aug_keys[] = {{"aug_rotate", &c->aug.rotate, 180},   {"aug_scale", &c->aug.scale, 1},
+                    {"aug_shear", &c->aug.shear, 1},       {"aug_translate", &c->aug.translate, 10},
+                    {"aug_jitter", &c->aug.jitter, 1},     {"aug_mirror", &c->aug.mirror, 1},
+                    {"aug_frame_drop", &c->aug.frame_drop, 1},
+                    {"aug_hand_drop", &c->aug.hand_drop, 1},
+                    {"aug_face_drop", &c->aug.face_drop, 1}};
+    for (size_t k = 0; k < sizeof aug_keys / sizeof aug_keys[0]; k++)
+        if (cJSON_GetObjectItemCaseSensitive(o, aug_keys[k].key))
+            *aug_keys[k].dst = num(&r, aug_keys[k].key, 0, aug_keys[k].hi);
+    if (cJSON_GetObjectItemCaseSensitive(o, "features") && !r.failed) {
+        size_t nf = 0;
+        char **fl = string_array(&r, "features", &nf);
+        char buf[64] = "";
+        for (size_t i = 0; fl && i < nf; i++) {
+            size_t used = strlen(buf);
+            snprintf(buf + used, sizeof buf - used, "%s%s", i ? "," : "", fl[i]);
+            free(fl[i]);
+        }
+        free(fl);
+        int mask = r.failed ? -1 : features_parse(buf);
+        if (!r.failed && mask < 0) {
+            error_set(err, "%s: configuration 'features' has an unknown stream in '%s'", what,
+                      buf);
+            r.failed = 1;
+        }
+        if (mask > 0) c->features = (unsigned)mask;
+    }
+    /* schedule keys (issue 11): optional, older checkpoints trained without them */
+    if (cJSON_GetObjectItemCaseSensitive(o, "lr_schedule"))
+        c->lr_schedule = (enum lr_schedule)named(&r, "lr_schedule", lr_schedule_parse);
+    if (cJSON_GetObjectItemCaseSensitive(o, "warmup_epochs"))
+        c->warmup_epochs = num(&r, "warmup_epochs", 0, 1e9);
+    if (cJSON_GetObjectItemCaseSensitive(o, "label_smoothing"))
+        c->label_smoothing = num(&r, "label_smoothing", 0, 0.999);
+    if (cJSON_GetObjectItemCaseSensitive(o, "patience"))
+        c->patience = (size_t)num(&r, "patience", 0, 1e9);
+    const cJSON *speed = cJSON_GetObjectItemCaseSensitive(o, "aug_speed");
+    if (speed && !r.failed) {
+        const cJSON *lo = cJSON_GetArrayItem(speed, 0), *hi = cJSON_GetArrayItem(speed, 1);
+        if (!cJSON_IsArray(speed) || cJSON_GetArraySize(speed) != 2 || !cJSON_IsNumber(lo) ||
+            !cJSON_IsNumber(hi) || !(lo->valuedouble > 0 && lo->valuedouble <= hi->valuedouble &&
+                                     hi->valuedouble <= 4)) {
+            error_set(err, "%s: configuration 'aug_speed' is not [lo, hi] with 0 < lo <= hi <= 4",
+                      what);
+            r.failed = 1;
+        } else {
+            c->aug.speed_lo = lo->valuedouble;
+            c->aug.speed_hi = hi->valuedouble;
+        }
+    }
     d->classes = string_array(&r, "classes", &d->num_classes);
     size_t nc = (size_t)num(&r, "num_classes", 1, 1e6);
     c->num_classes = nc;
@@ -426,6 +521,111 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
         return -1;
     }
     return 0;
+}
+
+static bool is_derived_key(const char *k)
+{
+    static const char *const derived[] = {"num_joints", "skeleton", "face_points_in_file",
+                                           "num_signers", "signers", "pseudo_centroids",
+                                           "use_pseudo_signers", "classes", "num_classes",
+                                           "resume"};
+    for (size_t i = 0; i < sizeof derived / sizeof derived[0]; i++)
+        if (!strcmp(k, derived[i])) return true;
+    return false;
+}
+
+int train_config_apply_json(const char *json, const char *what, bool strict,
+                            struct train_config *c, struct error *err)
+{
+    cJSON *in = cJSON_Parse(json ? json : "");
+    if (!in || !cJSON_IsObject(in)) {
+        cJSON_Delete(in);
+        return error_set(err, "%s: not a JSON object", what);
+    }
+    /* c as a full stored configuration, with placeholder derived values */
+    char *cls0 = "x";
+    struct train_derived d = {.num_classes = 1, .classes = &cls0, .num_joints = 1,
+                              .face_points_in_file = 478, .stats_size = 2 * c->data.coords};
+    char *base_text = train_config_to_json(c, &d, err);
+    cJSON *base = base_text ? cJSON_Parse(base_text) : NULL;
+    free(base_text);
+    if (!base) {
+        cJSON_Delete(in);
+        return base_text ? error_set(err, "%s: out of memory", what) : -1;
+    }
+    int rc = 0;
+    const cJSON *item_in;
+    cJSON_ArrayForEach(item_in, in) {
+        const char *k = item_in->string;
+        if (!cJSON_GetObjectItemCaseSensitive(base, k)) {
+            if (strict) {
+                rc = error_set(err, "%s: '%s' is not a configuration key", what, k);
+                error_hint(err, "the keys are those of a checkpoint's stored configuration "
+                           "(train's long options, '-' as '_')");
+                break;
+            }
+            continue;
+        }
+        if (is_derived_key(k)) continue;
+        cJSON_ReplaceItemInObjectCaseSensitive(base, k, cJSON_Duplicate(item_in, true));
+    }
+    if (rc == 0) {
+        char *merged = cJSON_PrintUnformatted(base);
+        struct train_config nc;
+        struct train_derived nd;
+        if (!merged) rc = error_set(err, "%s: out of memory", what);
+        else if (train_config_from_json(merged, what, &nc, &nd, err)) rc = -1;
+        free(merged);
+        if (rc == 0) {
+            train_derived_free(&nd);
+            nc.resume = false;
+            /* the stored num_classes and classes are derived values: c's options stay unless
+             * the object's class list says otherwise (below) */
+            nc.num_classes = c->num_classes;
+            memcpy(nc.classes, c->classes, sizeof nc.classes);
+            /* the stored class list of a multi-class run as --classes / --num-classes */
+            const cJSON *cl = cJSON_GetObjectItemCaseSensitive(in, "classes");
+            const cJSON *ncl = cJSON_GetObjectItemCaseSensitive(in, "num_classes");
+            if (!nc.data.binary && cJSON_IsArray(cl) && cJSON_GetArraySize(cl) > 0) {
+                size_t used = 0;
+                nc.classes[0] = '\0';
+                const cJSON *e;
+                cJSON_ArrayForEach(e, cl) {
+                    if (!cJSON_IsString(e)) {
+                        rc = error_set(err, "%s: 'classes' holds a non-string", what);
+                        break;
+                    }
+                    size_t len = strlen(nc.classes);
+                    if (len + strlen(e->valuestring) + 2 > sizeof nc.classes) {
+                        rc = error_set(err, "%s: 'classes' is too long", what);
+                        break;
+                    }
+                    snprintf(nc.classes + len, sizeof nc.classes - len, "%s%s", len ? "," : "",
+                             e->valuestring);
+                    used++;
+                }
+                /* unused outputs are named by their index: drop them, num_classes keeps them */
+                for (;;) {
+                    char *last = strrchr(nc.classes, ',');
+                    const char *name = last ? last + 1 : nc.classes;
+                    size_t count = 1;
+                    for (const char *p = nc.classes; *p; p++) count += *p == ',';
+                    char idx[32];
+                    snprintf(idx, sizeof idx, "%zu", count - 1);
+                    if (!last || strcmp(name, idx)) break;
+                    *last = '\0';
+                }
+                if (cJSON_IsNumber(ncl) && ncl->valuedouble >= 1 && ncl->valuedouble <= 1e6)
+                    nc.num_classes = (size_t)ncl->valuedouble;
+            } else if (cJSON_IsNumber(ncl) && ncl->valuedouble >= 1 && ncl->valuedouble <= 1e6) {
+                nc.num_classes = nc.data.binary ? 0 : (size_t)ncl->valuedouble;
+            }
+            if (rc == 0) *c = nc;
+        }
+    }
+    cJSON_Delete(base);
+    cJSON_Delete(in);
+    return rc;
 }
 
 int train_config_from_checkpoint(const char *path, struct train_config *c,

@@ -14,7 +14,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/augment.h"
 #include "data/config.h"
+#include "data/features.h"
 #include "graph/graph.h"
 
 struct error;
@@ -23,6 +25,7 @@ enum signer_source { SIGNER_SOURCE_NONE = 0, SIGNER_SOURCE_PSEUDO, SIGNER_SOURCE
 enum pseudo_by { PSEUDO_BY_VIDEO = 0, PSEUDO_BY_WINDOW };
 enum grl_schedule { GRL_CONSTANT = 0, GRL_DANN };
 enum best_metric { BEST_ACC = 0, BEST_LOSS, BEST_PR_AUC, BEST_F1 };
+enum lr_schedule { LR_CONSTANT = 0, LR_COSINE };
 
 #define TRAIN_PATH_MAX 4096
 #define TRAIN_CLASSES_MAX 4096
@@ -66,6 +69,17 @@ struct train_config {
     size_t max_samples;                 /* 0 = all training windows */
     uint64_t seed;                      /* 0 */
     int threads;                        /* 0 = OpenMP's default */
+    /* augmentation of training windows (data/augment.h): --augment sets every knob, an
+     * --aug-* flag then sets its own; stored resolved, both the preset and every value */
+    enum augment_preset augment;        /* none */
+    struct augment_config aug;          /* all off (speed 1..1) */
+    unsigned features;                  /* --features: FEATURE_* mask (joints) */
+    /* schedules */
+    enum lr_schedule lr_schedule;       /* --lr-schedule constant|cosine (constant) */
+    double warmup_epochs;               /* linear warm-up from 0 over this many epochs (0) */
+    double label_smoothing;             /* eps (0) */
+    size_t patience;                    /* stop after this many epochs without a new best
+                                           --best-metric value; 0 = never (0) */
     /* outputs */
     bool save_best;
     enum best_metric best_metric;       /* acc */
@@ -83,6 +97,12 @@ const char *grl_schedule_name(enum grl_schedule g);
 int grl_schedule_parse(const char *s);
 const char *best_metric_name(enum best_metric b);
 int best_metric_parse(const char *s);
+const char *lr_schedule_name(enum lr_schedule s);
+int lr_schedule_parse(const char *s);
+/* The learning rate of 0-based optimisation step `step` of a run of `total` steps with
+ * `warmup` warm-up steps: lr·(step+1)/warmup during the warm-up, then lr (constant) or
+ * lr·½(1 + cos(π·(step − warmup)/(total − warmup))) (cosine). */
+double lr_at_step(enum lr_schedule s, double lr, double step, double warmup, double total);
 
 /* What training derived from the data, stored beside the options. */
 struct train_derived {
@@ -108,6 +128,16 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
  * is an error naming it (`what` names the checkpoint in messages). */
 int train_config_from_json(const char *json, const char *what, struct train_config *c,
                            struct train_derived *d, struct error *err);
+
+/* `train --config FILE.json` / `--config-from CKPT`: sets the options of *c from a flat JSON
+ * object with the keys of the stored configuration (any subset; the others keep *c's
+ * values). What training derives from the data (num_joints, skeleton, face_points_in_file,
+ * num_signers, signers, pseudo_centroids, use_pseudo_signers) is ignored; `classes` with
+ * `num_classes` of a multi-class run become --classes (unused outputs' index names dropped)
+ * and --num-classes, so the run maps labels as the stored one did. `resume` is not taken.
+ * With `strict`, a key that is not a configuration key is an error (a typo in a file). */
+int train_config_apply_json(const char *json, const char *what, bool strict,
+                            struct train_config *c, struct error *err);
 
 /* The configuration stored in a checkpoint file's `config` metadata (predict, embed, eval). */
 int train_config_from_checkpoint(const char *path, struct train_config *c,

@@ -34,7 +34,9 @@
 #include "core/mem.h"
 #include "core/error.h"
 #include "core/rng.h"
+#include "data/augment.h"
 #include "data/dataset.h"
+#include "data/features.h"
 #include "data/splits.h"
 #include "data/windows.h"
 #include "graph/graph.h"
@@ -76,22 +78,48 @@ static void info(const struct trainer_hooks *h, const char *fmt, ...)
 
 /* ---- the model a configuration describes ------------------------------------------------- */
 
+static int config_layout(const struct train_config *cfg, const struct train_derived *d,
+                         struct joint_layout *layout, struct error *err)
+{
+    const struct data_config *dc = &cfg->data;
+    size_t face = d->face_points_in_file                  ? d->face_points_in_file
+                  : d->skeleton == SKELETON_OPENPOSE ? 70
+                                                     : 478;
+    if (joint_layout_init_skeleton(layout, d->skeleton, dc->include_pose, dc->include_hands,
+                                   dc->include_face, dc->face_points, face, err))
+        return -1;
+    if (layout->num_joints != d->num_joints)
+        return error_set(err, "the joint layout has %zu joints, the configuration %zu",
+                         layout->num_joints, d->num_joints);
+    return 0;
+}
+
+int trainer_feature_parents(const struct train_config *cfg, const struct train_derived *d,
+                            int32_t **parent, struct error *err)
+{
+    *parent = NULL;
+    if (cfg->features == FEATURE_JOINTS) return 0;
+    struct joint_layout layout;
+    if (config_layout(cfg, d, &layout, err)) return -1;
+    int32_t *p = sg_malloc(d->num_joints, sizeof *p, "bone stream", err);
+    if (!p) return -1;
+    if (graph_parents(cfg->graph, &layout, p, err)) {
+        free(p);
+        return -1;
+    }
+    *parent = p;
+    return 0;
+}
+
 int trainer_build_model(const struct train_config *cfg, const struct train_derived *d,
                         struct graph *g, struct model *m, struct error *err)
 {
     const struct data_config *dc = &cfg->data;
     struct joint_layout layout;
-    size_t face = d->face_points_in_file                  ? d->face_points_in_file
-                  : d->skeleton == SKELETON_OPENPOSE ? 70
-                                                     : 478;
-    if (joint_layout_init_skeleton(&layout, d->skeleton, dc->include_pose, dc->include_hands,
-                                   dc->include_face, dc->face_points, face, err))
-        return -1;
-    if (layout.num_joints != d->num_joints)
-        return error_set(err, "the joint layout has %zu joints, the configuration %zu",
-                         layout.num_joints, d->num_joints);
+    if (config_layout(cfg, d, &layout, err)) return -1;
     if (graph_build(g, cfg->graph, &layout, cfg->partition, err)) return -1;
     struct model_config mc = {.num_joints = d->num_joints, .coords = dc->coords,
+                              .in_channels = dc->coords * features_count(cfg->features),
                               .num_classes = d->num_classes, .num_signers = d->num_signers,
                               .signer_head = d->num_signers > 0 && !cfg->use_mi_minimization,
                               .use_mi = cfg->use_mi_minimization,
@@ -123,6 +151,13 @@ struct run {
     struct graph g;
     struct model m;
     struct rng rng_split, rng_init, rng_shuffle, rng_dropout;
+    /* augmentation: every window's draw is a function of (aug_key, its index in the run) */
+    bool augment_on;
+    uint64_t aug_key;
+    struct augment_parts aug_parts;
+    /* input streams: x (B,T,J,C) → xf (B,T,J,C·streams); NULL with joints alone */
+    int32_t *parent;
+    float *xf;
     /* batch buffers */
     size_t B, T, S, J, C;
     float *x, *stats, *probs;
@@ -507,6 +542,31 @@ static void fill(struct run *r, const size_t *idx, size_t n)
     }
 }
 
+/* The model's input for n filled windows: x itself, or its streams. */
+static const float *model_input(struct run *r, size_t n)
+{
+    if (!r->xf) return r->x;
+    features_apply(r->x, n, r->T, r->J, r->C, r->cfg->features, r->parent, r->xf);
+    return r->xf;
+}
+
+/* A training batch: fill, then augment each window with the draw of its place in the run
+ * (`first` = epoch × training windows + the batch's position in the epoch's order). Only
+ * training batches are augmented, never validation. */
+static void fill_train(struct run *r, const size_t *idx, size_t n, uint64_t first)
+{
+    fill(r, idx, n);
+    if (!r->augment_on) return;
+    const size_t F = r->T * r->J * r->C;
+    for (size_t b = 0; b < n; b++) {
+        const struct data_window *w = &r->ds.windows[idx[b]];
+        struct augment_draw d;
+        augment_draw_make(&r->cfg->aug, r->aug_key, first + b, &d);
+        augment_fill_window(&r->ds, w->video, w->start, &r->cfg->aug, &r->aug_parts, &d,
+                            r->x + b * F);
+    }
+}
+
 static int argmax(const float *v, size_t n)
 {
     size_t best = 0;
@@ -539,7 +599,7 @@ static int evaluate(struct run *r, double *v, struct error *err)
         size_t k = n - i < r->B ? n - i : r->B;
         fill(r, r->val_idx + i, k);
         if (model_reserve(&r->m, k, r->T, err)) goto out;
-        struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats};
+        struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k), .stats = r->stats};
         model_forward(&r->m, &in, false, NULL);
         for (size_t b = 0; b < k; b++) {
             double lp = softmax_row(r->m.act.logits + b * NC, NC, probs + (i + b) * NC, r->y[b]);
@@ -642,6 +702,23 @@ static bool better(double value, double best, bool have_best, enum best_metric b
     if (isnan(value)) return false;
     if (!have_best || isnan(best)) return true;
     return b == BEST_LOSS ? value < best : value > best;
+}
+
+/* Epochs since the best --best-metric value of the history (0: the last epoch was best). */
+static size_t epochs_since_best(const double *hist, size_t epochs, enum best_metric b)
+{
+    double best = 0;
+    bool have = false;
+    size_t at = 0;
+    for (size_t e = 0; e < epochs; e++) {
+        double v = metric_of(hist + e * HIST_COLS, b);
+        if (better(v, best, have, b)) {
+            best = v;
+            have = true;
+            at = e;
+        }
+    }
+    return epochs ? epochs - 1 - at : 0;
 }
 
 static uint64_t dbits(double d)
@@ -839,6 +916,9 @@ static void run_free(struct run *r)
     free(r->signer_of_window);
     model_free(&r->m);
     graph_free(&r->g);
+    augment_parts_free(&r->aug_parts);
+    free(r->parent);
+    free(r->xf);
     free(r->x);
     free(r->stats);
     free(r->probs);
@@ -870,6 +950,20 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     rng_split(&base, &r->rng_init);
     rng_split(&base, &r->rng_shuffle);
     rng_split(&base, &r->rng_dropout);
+    {
+        /* a fifth generator, split after the four older ones so that they are unchanged */
+        struct rng rng_aug;
+        rng_split(&base, &rng_aug);
+        r->aug_key = rng_u64(&rng_aug);
+    }
+    r->augment_on = !augment_is_off(&cfg->aug);
+    if (augment_check(&cfg->aug, err)) goto out;
+    if (cfg->aug.mirror > 0 && cfg->data.include_face) {
+        error_set(err, "--aug-mirror cannot mirror the face: its left/right point pairs are not "
+                  "in the topology");
+        error_hint(err, "leave --include-face out, or set --aug-mirror 0");
+        goto out;
+    }
 
     if (cfg->use_mi_minimization && cfg->signer_source == SIGNER_SOURCE_NONE) {
         error_set(err, "--use-mi-minimization needs a signer source");
@@ -891,6 +985,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     r->S = 2 * r->C;
     r->T = cfg->data.window;
     r->B = cfg->batch;
+    if (augment_parts_init(&r->aug_parts, r->ds.layout.skeleton, r->C, r->ds.layout.part_offset,
+                           r->ds.layout.part_joints, err))
+        goto out;
     if (choose_split(r, err) || map_classes(r, err) || select_windows(r, err) ||
         assign_signers(r, err))
         goto out;
@@ -963,6 +1060,12 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     r->y = sg_malloc(B, sizeof(int), "batch", err);
     r->sig = sg_malloc(B, sizeof(int), "batch", err);
     r->perm = sg_malloc(n, sizeof(size_t), "batch", err);
+    if (cfg->features != FEATURE_JOINTS) {
+        if (trainer_feature_parents(cfg, &r->d, &r->parent, err)) goto out;
+        r->xf = sg_malloc(B * r->T * r->J, r->C * features_count(cfg->features) * sizeof(float),
+                          "batch", err);
+        if (!r->xf) goto out;
+    }
     ls.hist = sg_calloc(cfg->epochs ? cfg->epochs : 1, HIST_COLS * sizeof(double), "history", err);
     if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist)
         goto out;
@@ -991,8 +1094,15 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     mi_opt.lr = cfg->lr;
     const size_t n_batches = (n + B - 1) / B;
     const double total_steps = (double)(cfg->epochs * n_batches);
+    const double warmup_steps = floor(cfg->warmup_epochs * (double)n_batches + 0.5);
     int *signer_arg = r->d.num_signers ? r->sig : NULL;
     for (; ls.epoch < cfg->epochs; ls.epoch++) {
+        if (cfg->patience && ls.batch == 0 &&
+            epochs_since_best(ls.hist, ls.epoch, cfg->best_metric) >= cfg->patience) {
+            info(hooks, "early stop: no better %s in the last %zu epochs (--patience %zu)",
+                 best_metric_name(cfg->best_metric), cfg->patience, cfg->patience);
+            break;
+        }
         double t0 = now_s();
         /* the epoch's permutation from the generator state at its start */
         r->rng_shuffle = ls.shuffle_at_epoch_start;
@@ -1003,9 +1113,10 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         double lambda = cfg->lambda_grl;
         for (size_t b = ls.batch; b < n_batches; b++) {
             size_t lo = b * B, k = n - lo < B ? n - lo : B;
-            fill(r, r->perm + lo, k);
+            fill_train(r, r->perm + lo, k, (uint64_t)ls.epoch * n + lo);
             if (model_reserve(&r->m, k, r->T, err)) goto out;
-            struct model_inputs in = {.B = k, .T = r->T, .x = r->x, .stats = r->stats,
+            struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k),
+                                      .stats = r->stats,
                                       .y = r->y, .signer = signer_arg};
             lambda = cfg->grl_schedule == GRL_DANN && total_steps > 0
                          ? cfg->lambda_grl *
@@ -1017,13 +1128,18 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
                 .lambda_grl = (float)lambda, .supcon = cfg->use_supcon,
                 .supcon_weight = (float)cfg->supcon_weight,
                 .supcon_temp = (float)cfg->supcon_temp, .mi_weight = (float)cfg->mi_weight,
-                .mi_adam = &mi_opt, .mi_step = ls.mi_step + 1};
+                .mi_adam = &mi_opt, .mi_step = ls.mi_step + 1,
+                .label_smoothing = cfg->label_smoothing};
             model_forward(&r->m, &in, true, &r->rng_dropout);
             struct model_losses L;
             model_backward(&r->m, &in, &lc, &L);
             if (cfg->use_mi_minimization) ls.mi_step++;
             grad_clip(r->m.pt.grad, r->m.pt.kind_begin[PARAM_TRAINED],
                       r->m.pt.kind_end[PARAM_TRAINED], cfg->clip_grad);
+            /* the step's learning rate from its 0-based index over the whole run (so a resumed
+             * run continues the schedule exactly) */
+            opt.lr = lr_at_step(cfg->lr_schedule, cfg->lr, (double)ls.step, warmup_steps,
+                                total_steps);
             ls.step++;
             adam_step(r->m.pt.data, r->m.pt.grad, r->m.pt.m, r->m.pt.v,
                       r->m.pt.kind_begin[PARAM_TRAINED], r->m.pt.kind_end[PARAM_TRAINED], &opt,

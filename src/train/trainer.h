@@ -70,5 +70,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
 /* The graph and the model a configuration describes (train, predict, embed share it). */
 int trainer_build_model(const struct train_config *cfg, const struct train_derived *d,
                         struct graph *g, struct model *m, struct error *err);
+/* With bone or motion streams (cfg->features), the skeleton tree of the configuration's
+ * graph (graph_parents) in *parent (malloc'ed, num_joints entries); NULL for joints alone. */
+int trainer_feature_parents(const struct train_config *cfg, const struct train_derived *d,
+                            int32_t **parent, struct error *err);
 
 #endif
