@@ -30,7 +30,7 @@
 #include "graph/graph.h"
 #include "graph/layout.h"
 #include "model/model.h"
-#include "train/adam.h"
+#include "model/adam.h"
 
 void openblas_set_num_threads(int n);
 

@@ -12,7 +12,7 @@
 
 #include "core/error.h"
 #include "io/safetensors.h"
-#include "train/losses.h"
+#include "nn/losses.h"
 #include "train/train_config.h"
 #include "testutil.h"
 
