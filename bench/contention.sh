@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Training speed under contention (issue 12): the training-step benchmark (build/bench_model,
+# Training speed under contention: the training-step benchmark (build/bench_model,
 # J=75, batch 32, window 25) with 1 and 2 threads, first quiet, then with a busy process of the
 # same priority pinned to core 1 (`taskset -c 1 sh -c 'while :; do :; done'`), as a user's
 # laptop with something else running. Never part of the tests; on a shared machine the quiet

@@ -43,7 +43,7 @@ echo "== signstgcn train: binary signing detector =="
 "$BIN" train "${COMMON[@]}" --binary --signing-labels s1,s2,s3,s4 --epochs 2 \
   --best-metric pr_auc --out "$DEMO/detector" | grep -v '^config: '
 echo "== signstgcn train: sign recogniser (n, s1..s4) =="
-# the recommended augmentation for unseen signers (docs/decisions.md, issue 11)
+# the recommended augmentation for unseen signers (docs/decisions.md)
 "$BIN" train "${COMMON[@]}" --epochs 3 --augment standard --out "$DEMO/recogniser" |
   grep -v '^config: '
 echo "== signstgcn predict: the detector on the validation data =="

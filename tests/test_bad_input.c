@@ -1,4 +1,4 @@
-/* test_bad_input.c — the hostile-input trial of issue 14, one test per class, through the CLI.
+/* test_bad_input.c — a hostile-input trial, one test per class of defect, through the CLI.
  * Each bad case must exit 1 (bad data, I/O) or 2 (a command line that contradicts itself),
  * print exactly one line on stderr naming the flag or file and what to do, and change nothing
  * on disk (expect_refused compares a digest of the whole test folder before and after):

@@ -101,7 +101,7 @@ static void test_size_bound(void **state)
  * G and TC (out floats each), Y for the layers another layer reads, one bit per element for
  * ReLU and Dropout — plus a shared 2·Cmax (H, R, the last Y; dG and dH_k in the backward) and
  * two Cmax gradient buffers: at SPEC's widths 842 + 256 + 256 = 1354 floats (it was 3088).
- * At J=553, batch 32, window 25 that is 2.23 GiB, within the 2.5 GiB that issue 12 asks of
+ * At J=553, batch 32, window 25 that is 2.23 GiB, within the 2.5 GiB goal for
  * the whole training process. */
 static void test_train_size_bound(void **state)
 {

@@ -1,4 +1,4 @@
-/* test_output_paths.c — the property of issue 14: for every command with an output flag,
+/* test_output_paths.c — for every command with an output flag,
  * passing any of its input paths as that output is refused before anything is written.
  *
  * For each command (splits, train, predict with --data and with --input, embed, eval,

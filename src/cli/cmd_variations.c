@@ -14,7 +14,7 @@
  * variant(s) (--skip-combined the two combined ones). A failing variant is reported in the
  * summary and the others still run; the exit code is then 1.
  *
- * --seeds N (issue 11: on small sign data, single runs mislead) trains each variant N times,
+ * --seeds N (on small sign data, single runs mislead) trains each variant N times,
  * with seeds --seed … --seed+N−1, into <variant>/seed<k>/, runs the signer probe of `eval` on
  * each run's best checkpoint (the validation videos of --splits-json, else every video) and
  * writes, per variant, the mean and the sample standard deviation (n − 1) of every metric and

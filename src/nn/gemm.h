@@ -2,7 +2,7 @@
  *
  * OpenBLAS threads one SGEMM by cutting it into one static piece per thread: when another
  * process holds one of the cores, the thread there finishes its half late and the other waits
- * at the join, so two threads were slower than one (issue 12). These wrappers cut the product
+ * at the join, so two threads were slower than one. These wrappers cut the product
  * into pieces whose size depends only on the shapes, hand them to threads dynamically (a
  * slowed thread takes fewer), and compute each piece with a single-threaded SGEMM (OpenBLAS's
  * OpenMP build runs one thread inside a parallel region). The pieces depend only on the shapes and

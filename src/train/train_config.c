@@ -404,7 +404,7 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
     c->best_metric = (enum best_metric)named(&r, "best_metric", best_metric_parse);
     c->log_csv = flag(&r, "log_csv");
     c->resume = flag(&r, "resume");
-    /* keys added with augmentation (issue 11): optional, a checkpoint without them trained
+    /* keys added with augmentation: optional, a checkpoint without them trained
      * with none */
     if (cJSON_GetObjectItemCaseSensitive(o, "augment"))
         c->augment = (enum augment_preset)named(&r, "augment", augment_preset_parse);
@@ -439,7 +439,7 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
         }
         if (mask > 0) c->features = (unsigned)mask;
     }
-    /* schedule keys (issue 11): optional, older checkpoints trained without them */
+    /* schedule keys: optional, older checkpoints trained without them */
     if (cJSON_GetObjectItemCaseSensitive(o, "lr_schedule"))
         c->lr_schedule = (enum lr_schedule)named(&r, "lr_schedule", lr_schedule_parse);
     if (cJSON_GetObjectItemCaseSensitive(o, "warmup_epochs"))

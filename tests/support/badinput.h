@@ -1,4 +1,4 @@
-/* badinput.h — what the hostile-input CLI tests share (issue 14): a digest of a whole folder
+/* badinput.h — what the hostile-input CLI tests share: a digest of a whole folder
  * tree to prove that a refused command changed and created nothing, and the check that a bad
  * case gives exactly one line on stderr, its exit code and a message naming the flag or file. */
 #ifndef SG_BADINPUT_H
