@@ -711,3 +711,10 @@ void dataset_fill_batch(const struct dataset *ds, const size_t *window_idx, size
             labels[b] = (label_map && w->label >= 0) ? label_map[w->label] : w->label;
     }
 }
+
+long dataset_find_video(const struct dataset *ds, const char *id)
+{
+    for (size_t v = 0; v < ds->n_videos; v++)
+        if (!strcmp(ds->videos[v].id, id)) return (long)v;
+    return -1;
+}

@@ -97,6 +97,8 @@ int dataset_load_files(struct dataset *ds, const char *const *paths, size_t n,
                        const struct data_config *cfg, const struct warn_sink *warn,
                        struct error *err);
 void dataset_free(struct dataset *ds);
+/* Index of the video with this id, or -1. */
+long dataset_find_video(const struct dataset *ds, const char *id);
 
 /* Bytes of float32 landmarks held (Σ T × J × C × 4). */
 size_t dataset_landmark_bytes(const struct dataset *ds);

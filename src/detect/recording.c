@@ -184,13 +184,6 @@ void detect_run_free(struct detect_run *run)
     memset(run, 0, sizeof *run);
 }
 
-static long video_index(const struct dataset *ds, const char *id)
-{
-    for (size_t v = 0; v < ds->n_videos; v++)
-        if (!strcmp(ds->videos[v].id, id)) return (long)v;
-    return -1;
-}
-
 int detect_run_dataset(struct infer *inf, const struct dataset *ds, const char *splits_json,
                        int split, const struct detect_options *o, double fps,
                        const bool *is_background, const struct warn_sink *warn,
@@ -216,7 +209,7 @@ int detect_run_dataset(struct infer *inf, const struct dataset *ds, const char *
             goto out;
         }
         for (size_t i = 0; i < sl.n[split]; i++) {
-            long v = video_index(ds, sl.videos[split][i]);
+            long v = dataset_find_video(ds, sl.videos[split][i]);
             if (v < 0)
                 warn_emit(warn, "%s: recording '%s' of the %s split is not in the data",
                           splits_json, sl.videos[split][i], split_name(split));

@@ -102,21 +102,6 @@ static int map_classes(const struct train_config *tc, const struct train_derived
     return 0;
 }
 
-static long video_index(const struct dataset *ds, const char *id)
-{
-    size_t lo = 0, hi = ds->n_videos; /* videos are in byte order of id */
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        int c = strcmp(ds->videos[mid].id, id);
-        if (!c) return (long)mid;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
-    }
-    for (size_t v = 0; v < ds->n_videos; v++) /* in case the order is not bytewise */
-        if (!strcmp(ds->videos[v].id, id)) return (long)v;
-    return -1;
-}
-
 static bool same_folder(const char *a, const char *b)
 {
     struct stat sa, sb;
@@ -157,7 +142,7 @@ static int class_weights(const struct train_config *tc, const struct dataset *ds
             goto out;
         }
         for (size_t i = 0; i < sl.n[SPLIT_TRAIN]; i++) {
-            long v = video_index(ds, sl.videos[SPLIT_TRAIN][i]);
+            long v = dataset_find_video(ds, sl.videos[SPLIT_TRAIN][i]);
             if (v >= 0) train[v] = true;
         }
         splits_lists_free(&sl);
@@ -411,7 +396,7 @@ int eval_run(const struct eval_options *o, const struct warn_sink *warn, struct 
             goto out;
         }
         for (size_t i = 0; i < sl.n[o->split]; i++) {
-            long v = video_index(&ds, sl.videos[o->split][i]);
+            long v = dataset_find_video(&ds, sl.videos[o->split][i]);
             if (v < 0) {
                 r->videos_missing++;
                 warn_emit(warn, "%s: video '%s' of the %s split has no npz in '%s'",
