@@ -4,9 +4,10 @@
  *
  * The test executable defines malloc and friends itself, forwarding to glibc's __libc_*
  * functions and counting calls while a flag is up; every allocation in the process goes
- * through them. Calls made directly from inside OpenBLAS or the OpenMP runtime are not
- * counted: OpenBLAS's small-matrix SGEMM kernels malloc a packing buffer per call on some
- * processors, which is the library's business, not ours. Under AddressSanitizer, whose
+ * through them. Calls made directly from inside OpenBLAS, oneDNN or the OpenMP runtime are
+ * not counted: OpenBLAS's small-matrix SGEMM kernels and oneDNN's dnnl_sgemm malloc a packing
+ * buffer per call, which is the library's business, not ours (bench/bench_gemm_libs.c times
+ * the calls with those allocations in). Under AddressSanitizer, whose
  * runtime owns malloc, the test is skipped.
  */
 #define _GNU_SOURCE
@@ -39,14 +40,15 @@ void __libc_free(void *p);
 static volatile int counting;
 static long allocations;
 
-static long foreign; /* allocations made by OpenBLAS / libgomp themselves */
+static long foreign; /* allocations made by OpenBLAS / oneDNN / libgomp themselves */
 
 static void count_from(void *caller)
 {
     if (!counting) return;
     Dl_info info;
     if (dladdr(caller, &info) && info.dli_fname &&
-        (strstr(info.dli_fname, "openblas") || strstr(info.dli_fname, "libgomp"))) {
+        (strstr(info.dli_fname, "openblas") || strstr(info.dli_fname, "libdnnl") ||
+         strstr(info.dli_fname, "libgomp"))) {
         __atomic_add_fetch(&foreign, 1, __ATOMIC_RELAXED);
         return;
     }

@@ -9,18 +9,50 @@
  */
 #include "nn/gemm.h"
 
-#include <cblas.h>
+#include "core/error.h"
+
 #include <omp.h>
+#ifdef SG_HAVE_DNNL
+#include <oneapi/dnnl/dnnl.h>
+#else
+#include <cblas.h>
+#endif
 
 enum { GEMM_ROWS = 2048, GEMM_OB = 64 };
 #define GEMM_SMALL ((size_t)1 << 22)
 
+/* oneDNN threads a product over omp_get_max_threads() (and splits it differently for another
+ * count) unless told otherwise; one thread per call keeps the bits independent of the thread
+ * count, as the pieces above require. Inside a parallel region the setting is the calling
+ * thread's own (it governs only regions nested in it) and is restored. */
+void gemm_one_thread(bool ta, bool tb, size_t M, size_t N, size_t K, const float *A, size_t lda,
+                     const float *B, size_t ldb, float beta, float *C, size_t ldc)
+{
+    if (M == 0 || N == 0) return;
+    if (K == 0) { /* C = beta·C, without reading C when beta is 0 */
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) C[i * ldc + j] = beta == 0.0f ? 0.0f : beta * C[i * ldc + j];
+        return;
+    }
+#ifdef SG_HAVE_DNNL
+    const int saved = omp_get_max_threads();
+    if (saved != 1) omp_set_num_threads(1);
+    const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', (dnnl_dim_t)M,
+                                        (dnnl_dim_t)N, (dnnl_dim_t)K, 1.0f, A, (dnnl_dim_t)lda,
+                                        B, (dnnl_dim_t)ldb, beta, C, (dnnl_dim_t)ldc);
+    if (saved != 1) omp_set_num_threads(saved);
+    /* dnnl_sgemm fails only on invalid arguments (a programmer error here), never on data */
+    CHECK(st == dnnl_success);
+#else
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                (int)M, (int)N, (int)K, 1.0f, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+#endif
+}
+
 static void sgemm(bool ta, bool tb, size_t M, size_t N, size_t K, const float *A, size_t lda,
                   const float *B, size_t ldb, float beta, float *C, size_t ldc)
 {
-    if (M == 0 || N == 0) return;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
-                (int)M, (int)N, (int)K, 1.0f, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+    gemm_one_thread(ta, tb, M, N, K, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* Rows [r0, r0+rows) of C: the bias first (then beta 1), then the product. */

@@ -27,4 +27,12 @@ void gemm_rows(bool trans_b, size_t M, size_t N, size_t K, const float *A, size_
 void gemm_tn_rows(size_t M, size_t N, size_t K, const float *A, size_t lda, const float *B,
                   size_t ldb, float beta, float *C, size_t ldc);
 
+/* Row-major C (M,N) = op(A)·op(B) + beta·C on the calling thread alone, op(A) = Aᵀ (A is
+ * (K,M)) when ta, op(B) = Bᵀ (B is (N,K)) when tb: the kernel every piece above runs, and the
+ * one for products already inside a parallel region. oneDNN's dnnl_sgemm when the build has
+ * it (SG_HAVE_DNNL; its JIT'd kernels measured 7–24% faster than OpenBLAS's on the backbone's
+ * pieces, bench/bench_gemm_libs.c), else OpenBLAS's cblas_sgemm. */
+void gemm_one_thread(bool ta, bool tb, size_t M, size_t N, size_t K, const float *A, size_t lda,
+                     const float *B, size_t ldb, float beta, float *C, size_t ldc);
+
 #endif

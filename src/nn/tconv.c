@@ -27,7 +27,6 @@
  */
 #include "nn/tconv.h"
 
-#include <cblas.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -46,29 +45,24 @@ static void pack_taps(float *Wp, const float *W, size_t C, size_t O)
             for (size_t c = 0; c < C; c++) Wp[(k * O + o) * C + c] = W[(o * C + c) * 3 + k];
 }
 
-/* Row-major C(M,N) = op(A)·op(B) + beta·C through cblas, skipping empty products. */
+/* Row-major C(M,N) = op(A)·op(B) + beta·C on one thread (nn/gemm.h), skipping empty products. */
 static void gemm_nt(size_t M, size_t N, size_t Kd, const float *A, size_t lda, const float *Bm,
                     size_t ldb, float beta, float *Cm, size_t ldc)
 {
-    if (M == 0 || N == 0) return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)N, (int)Kd, 1.0f, A,
-                (int)lda, Bm, (int)ldb, beta, Cm, (int)ldc);
+    gemm_one_thread(false, true, M, N, Kd, A, lda, Bm, ldb, beta, Cm, ldc);
 }
 
 static void gemm_nn(size_t M, size_t N, size_t Kd, const float *A, size_t lda, const float *Bm,
                     size_t ldb, float beta, float *Cm, size_t ldc)
 {
-    if (M == 0 || N == 0) return;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)M, (int)N, (int)Kd, 1.0f, A,
-                (int)lda, Bm, (int)ldb, beta, Cm, (int)ldc);
+    gemm_one_thread(false, false, M, N, Kd, A, lda, Bm, ldb, beta, Cm, ldc);
 }
 
 static void gemm_tn(size_t M, size_t N, size_t Kd, const float *A, size_t lda, const float *Bm,
                     size_t ldb, float beta, float *Cm, size_t ldc)
 {
-    if (M == 0 || N == 0 || Kd == 0) return;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)M, (int)N, (int)Kd, 1.0f, A,
-                (int)lda, Bm, (int)ldb, beta, Cm, (int)ldc);
+    if (Kd == 0) return;
+    gemm_one_thread(true, false, M, N, Kd, A, lda, Bm, ldb, beta, Cm, ldc);
 }
 
 void tconv_forward(float *Y, const float *X, const float *W, float *ws, size_t B, size_t T,
