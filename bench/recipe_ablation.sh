@@ -8,6 +8,9 @@
 # std over the seeds. Not a timing benchmark: accuracy only.
 #
 #   bash bench/recipe_ablation.sh [BIN] [OUT] [EPOCHS] [SEEDS]
+#   ONLY="none standard" bash bench/recipe_ablation.sh ...   # a subset of the recipes
+# A run whose metrics.csv already has EPOCHS rows is not trained again (only evaluated), so
+# an interrupted ablation resumes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build/signstgcn}
@@ -25,13 +28,21 @@ fi
 RECIPES=(
   "none|--augment none"
   "standard|--augment standard"
+  "standard+mirror|--augment standard --aug-mirror 0.5"
+  "none+streams|--augment none --features joints,bones,motion"
   "standard-no-spatial|--augment standard --aug-rotate 0 --aug-scale 0 --aug-shear 0 --aug-translate 0 --aug-jitter 0"
   "standard-no-drops|--augment standard --aug-frame-drop 0 --aug-hand-drop 0"
-  "standard+mirror|--augment standard --aug-mirror 0.5"
   "standard+speed|--augment standard --aug-speed 0.8,1.25"
-  "none+streams|--augment none --features joints,bones,motion"
   "standard+cosine|--augment standard --lr-schedule cosine"
 )
+# ONLY="none standard ..." runs (and tabulates) just those recipes
+if [ -n "${ONLY:-}" ]; then
+  kept=()
+  for r in "${RECIPES[@]}"; do
+    case " $ONLY " in *" ${r%%|*} "*) kept+=("$r") ;; esac
+  done
+  RECIPES=("${kept[@]}")
+fi
 
 run_one() { # name flags seed
   local dir="$OUT/$1/seed$3"
