@@ -4,7 +4,7 @@
 # detected with dpkg so a second run costs nothing.
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
-      libzip-dev zlib1g-dev libcjson-dev libopenblas-openmp-dev liblapacke-dev libcmocka-dev
+      libzip-dev zlib1g-dev libdeflate-dev libcjson-dev libopenblas-openmp-dev liblapacke-dev libcmocka-dev
       libcairo2-dev libpng-dev libxml2-dev libdnnl-dev fonts-dejavu-core)
 missing=()
 for p in "${PKGS[@]}"; do

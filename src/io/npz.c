@@ -15,9 +15,16 @@
  * longer one a size mismatch). Reading to the end of the member also makes libzip check
  * the CRC, so a damaged member is an error and never silently wrong numbers.
  *
- * Memory. npz_read_f32 streams the member in 64 KiB chunks and converts each chunk into the
- * caller's float32 buffer: a float64 or float16 member never needs a full copy in its
- * stored dtype. Fortran-order members are scattered into C order as they stream, with an
+ * Memory and speed. A healthy C-order member (stored or deflated, not encrypted) is read in
+ * one piece: its stored bytes through libzip untouched (ZIP_FL_COMPRESSED), inflated by
+ * libdeflate and checked against the archive's CRC-32 with libdeflate's (which runs 3.4×
+ * zlib's on this machine: zlib's CRC was a quarter of `inspect`'s CPU on uncompressed npz).
+ * It costs the member's size once more in memory, briefly. Anything unusual on that path — a
+ * size, a CRC, a stream that does not inflate to exactly the stated size, a Fortran-order
+ * member — falls back to the streaming reader, which reports problems in its own words:
+ * it streams the member in 64 KiB chunks and converts each chunk into the
+ * caller's float32 buffer (a float64 or float16 member never needs a full copy in its
+ * stored dtype). Fortran-order members are scattered into C order as they stream, with an
  * odometer over the shape (no transposition buffer).
  *
  * Writing. npz_writer builds the archive with libzip in "<path>.tmp.<pid>" in the same
@@ -41,6 +48,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zip.h>
 
 #include "core/alloc.h"
@@ -390,6 +398,90 @@ static void odometer_scatter(struct odometer *o, const float *src, size_t n, flo
     }
 }
 
+/* Bytes [start, start+len) of stored member idx into buf; 0 when all were read. */
+static int read_part(zip_t *za, zip_uint64_t idx, size_t start, size_t len, unsigned char *buf)
+{
+    if (len == 0) return 0;
+    zip_source_t *src = zip_source_zip(za, za, idx, 0, start, (zip_int64_t)len);
+    if (!src) return -1;
+    int rc = -1;
+    if (zip_source_open(src) == 0) {
+        size_t got = 0;
+        while (got < len) {
+            const zip_int64_t r = zip_source_read(src, buf + got, len - got);
+            if (r <= 0) break;
+            got += (size_t)r;
+        }
+        rc = got == len ? 0 : -1;
+        zip_source_close(src);
+    }
+    zip_source_free(src);
+    return rc;
+}
+
+/* The one-piece read (see the top of the file). Returns 1 when dst is filled, 0 when the
+ * member should go through the streaming reader instead (nothing reported), -1 when memory
+ * ran out (err set). */
+static int read_whole(struct npz *z, const struct npz_member *m, float *dst, struct error *err)
+{
+    if (m->fortran_order && m->ndim > 1) return 0;
+    zip_stat_t st;
+    zip_stat_init(&st);
+    const zip_uint64_t need = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD |
+                              ZIP_STAT_CRC | ZIP_STAT_ENCRYPTION_METHOD;
+    if (zip_stat_index(z->zip, m->zip_index, 0, &st) != 0 || (st.valid & need) != need ||
+        st.encryption_method != ZIP_EM_NONE ||
+        (st.comp_method != ZIP_CM_STORE && st.comp_method != ZIP_CM_DEFLATE))
+        return 0;
+    const size_t size = m->data_offset + m->data_bytes;
+    /* deflate expands incompressible data by 5 bytes per 64 KiB block; a larger claim is
+     * not a healthy member (and must not size an allocation) */
+    if (st.size != size || st.comp_size > size + size / 8192 + 1024 ||
+        (st.comp_method == ZIP_CM_STORE && st.comp_size != size))
+        return 0;
+    const size_t csize = (size_t)st.comp_size;
+    unsigned char *comp = sg_malloc(csize ? csize : 1, 1, "npz_read_f32: member bytes", err);
+    if (!comp) return -1;
+    unsigned char *data = comp, *plain = NULL;
+    int rc = 0;
+    if (st.comp_method == ZIP_CM_STORE) {
+        /* libzip CRC-checks a stored member read whole (with zlib, the cost this path
+         * avoids) but not a part of one: two parts, and the CRC below */
+        if (read_part(z->zip, m->zip_index, 0, csize - 1, comp) != 0 ||
+            read_part(z->zip, m->zip_index, csize - 1, 1, comp + csize - 1) != 0)
+            goto out;
+    } else {
+        zip_file_t *zf = zip_fopen_index(z->zip, m->zip_index, ZIP_FL_COMPRESSED);
+        if (!zf) goto out;
+        long long got = read_full(zf, comp, csize);
+        zip_fclose(zf);
+        if (got < 0 || (size_t)got != csize) goto out;
+    }
+    if (st.comp_method == ZIP_CM_DEFLATE) {
+        plain = sg_malloc(size ? size : 1, 1, "npz_read_f32: member data", err);
+        if (!plain) {
+            rc = -1;
+            goto out;
+        }
+        struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+        if (!d) goto out; /* the streaming reader needs no more memory than it had */
+        size_t actual = 0;
+        const enum libdeflate_result r =
+            libdeflate_deflate_decompress(d, comp, csize, plain, size, &actual);
+        libdeflate_free_decompressor(d);
+        if (r != LIBDEFLATE_SUCCESS || actual != size) goto out;
+        data = plain;
+    }
+    if (libdeflate_crc32(0, data, size) != st.crc) goto out;
+    npy_convert_f32(data + m->data_offset, m->count, (enum npy_float)m->elem_size,
+                    m->big_endian, dst);
+    rc = 1;
+out:
+    free(plain);
+    free(comp);
+    return rc;
+}
+
 int npz_read_f32(struct npz *z, size_t idx, float *dst, size_t count, struct error *err)
 {
     if (idx >= z->n_members)
@@ -404,6 +496,10 @@ int npz_read_f32(struct npz *z, size_t idx, float *dst, size_t count, struct err
                          "npz_read_f32: '%s': member '%s.npy' has %zu elements (the caller "
                          "expected %zu)",
                          z->path, m->name, m->count, count);
+    const int whole = read_whole(z, m, dst, err);
+    if (whole != 0)
+        return whole > 0 ? 0 : error_prefix(err, "npz_read_f32: '%s': member '%s.npy'", z->path,
+                                            m->name);
     zip_file_t *zf = zip_fopen_index(z->zip, m->zip_index, 0);
     if (!zf)
         return error_set(err, "npz_read_f32: '%s': member '%s.npy' cannot be opened: %s",
