@@ -3,6 +3,11 @@
  *
  *   build/bench_model [--threads 2] [--batch 32] [--window 25] [--joints 75,553]
  *                     [--min-time 10] [--warmup 1] [--min-iters 2] [--profile 0]
+ *                     [--mode forward|train|both]
+ *
+ * --mode forward alone plans the inference arena and runs the batch in the chunks that
+ * predict/detect/eval use (train/infer.c: at most INFER_ARENA_BUDGET of arena), so its
+ * peak resident memory is theirs; otherwise the training arena is planned for the batch.
  *
  * For each joint set — 75: pose + hands, 553: pose + hands + face (478 points), MediaPipe graph,
  * spatial partition — and the SPEC's widths (basic variant: bias-aware attention, no signer
@@ -34,8 +39,9 @@
 #include "core/rng.h"
 #include "graph/graph.h"
 #include "graph/layout.h"
-#include "model/model.h"
 #include "model/adam.h"
+#include "model/model.h"
+#include "train/infer.h"
 
 void openblas_set_num_threads(int n);
 
@@ -48,6 +54,7 @@ static double now(void)
 
 struct opts {
     int threads, batch, window, warmup, min_iters, profile;
+    int modes; /* bit 0 forward, bit 1 train (--mode forward|train|both) */
     double min_time;
     char joints[64];
 };
@@ -174,7 +181,22 @@ static int run(const struct opts *o, int J)
                              .attn = ATTN_BIAS_AWARE, .dropout = 0.1f};
     model_dims_spec(&c.dims);
     struct model m;
-    if (model_init(&m, &c, &g, &err) || model_reserve(&m, (size_t)o->batch, (size_t)o->window, &err)) {
+    /* forward alone plans the inference arena, as predict/detect/eval do (peak RSS is then
+     * inference's); anything that trains plans the training arena */
+    const bool infer_only = o->modes == 1 && o->profile == 0;
+    size_t chunk = (size_t)o->batch; /* windows per forward pass, as train/infer.c chunks them */
+    if (model_init(&m, &c, &g, &err)) {
+        fprintf(stderr, "bench_model: %s\n", err.msg);
+        return 1;
+    }
+    if (infer_only) {
+        const size_t one = model_arena_bytes(&m, 1, (size_t)o->window, true);
+        chunk = INFER_ARENA_BUDGET / (one ? one : 1);
+        if (chunk > (size_t)o->batch) chunk = (size_t)o->batch;
+        if (chunk < 1) chunk = 1;
+    }
+    if (infer_only ? model_reserve_inference(&m, chunk, (size_t)o->window, &err)
+                   : model_reserve(&m, (size_t)o->batch, (size_t)o->window, &err)) {
         fprintf(stderr, "bench_model: %s\n", err.msg);
         return 1;
     }
@@ -194,12 +216,24 @@ static int run(const struct opts *o, int J)
     struct model_losses L;
     long step = 0;
     for (int mode = 0; mode < 2; mode++) {
+        if (!(o->modes & (1 << mode))) continue;
         int iters = 0;
         double t0 = 0, elapsed = 0;
         for (int i = 0;; i++) {
             if (i == o->warmup) t0 = now();
             if (mode == 0) {
-                model_forward(&m, &in, false, NULL);
+                for (size_t b0 = 0; b0 < B; b0 += chunk) {
+                    const size_t nb = B - b0 < chunk ? B - b0 : chunk;
+                    const struct model_inputs part = {.B = nb, .T = T,
+                                                      .x = x + b0 * T * layout.num_joints * 2,
+                                                      .stats = stats + b0 * 4, .y = y + b0};
+                    /* re-plans only when nb changes (the last chunk), as infer.c does */
+                    if (model_reserve_inference(&m, nb, T, &err)) {
+                        fprintf(stderr, "bench_model: %s\n", err.msg);
+                        return 1;
+                    }
+                    model_forward(&m, &part, false, NULL);
+                }
             } else {
                 model_forward(&m, &in, true, &r);
                 model_backward(&m, &in, &lc, &L);
@@ -247,7 +281,7 @@ static int run(const struct opts *o, int J)
 int main(int argc, char **argv)
 {
     struct opts o = {.threads = 2, .batch = 32, .window = 25, .warmup = 1, .min_iters = 2,
-                     .min_time = 10.0};
+                     .min_time = 10.0, .modes = 3};
     strcpy(o.joints, "75,553");
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--threads")) o.threads = atoi(argv[i + 1]);
@@ -258,6 +292,9 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--min-time")) o.min_time = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--profile")) o.profile = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--joints")) snprintf(o.joints, sizeof o.joints, "%s", argv[i + 1]);
+        else if (!strcmp(argv[i], "--mode") && !strcmp(argv[i + 1], "forward")) o.modes = 1;
+        else if (!strcmp(argv[i], "--mode") && !strcmp(argv[i + 1], "train")) o.modes = 2;
+        else if (!strcmp(argv[i], "--mode") && !strcmp(argv[i + 1], "both")) o.modes = 3;
         else {
             fprintf(stderr, "bench_model: unknown option %s\n", argv[i]);
             return 2;

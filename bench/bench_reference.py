@@ -49,6 +49,7 @@ def main():
     ap.add_argument("--min-time", type=float, default=10.0)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--min-iters", type=int, default=2)
+    ap.add_argument("--mode", choices=("forward", "train", "both"), default="both")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -74,6 +75,8 @@ def main():
             R.train_step(model, A, batch, adam, None)
 
         for mode, fn in (("forward", forward), ("train", train)):
+            if args.mode not in (mode, "both"):
+                continue
             n, dt = measure(fn, args.min_time, args.warmup, max(1, args.min_iters))
             print(f"pytorch,{J},{B},{T},{args.threads},{mode},{n},{dt:.3f},{n * B / dt:.2f}",
                   flush=True)

@@ -6,7 +6,8 @@
 #
 # Model throughput: build/bench_model (C) and bench/bench_reference.py (PyTorch 1.13 from
 # Debian's python3-torch, run with /usr/bin/python3), forward (eval) and training step
-# (forward + backward + AdamW) windows per second at batch 32, window 25.
+# (forward + backward + AdamW) windows per second and peak resident memory, window 25,
+# batches 32 and 256 (CASES="J:B:mode ..." picks others).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -23,23 +24,37 @@ if ! /usr/bin/python3 -c "import torch" 2>/dev/null; then
   exit 1
 fi
 : > "$OUT/model.csv"
-for J in ${JOINTS//,/ }; do
+# One process per (joints, batch, mode), so each peak RSS (/usr/bin/time) is that work's
+# alone: inference (forward, the inference arena in predict's chunks) at batch 32 and 256,
+# training at batch 32, and at J=75 also 256 (J=553 training at 256 needs ~18 GB in C and
+# more in PyTorch: not on a 24 GB machine).
+CASES=${CASES:-"75:32:forward 75:256:forward 75:32:train 75:256:train 553:32:forward 553:256:forward 553:32:train"}
+for case in $CASES; do
+  IFS=: read -r J B MODE <<<"$case"
+  case ",$JOINTS," in *",$J,"*) ;; *) continue ;; esac
   # one iteration at J=553 takes minutes on two threads (the reference): time one, no warm-up
   if [ "$J" = 553 ]; then ARGS=(--warmup 0 --min-iters 1 --min-time 0); else ARGS=(--min-time 10); fi
-  OMP_NUM_THREADS=$THREADS "$BUILD/bench_model" --threads "$THREADS" --joints "$J" "${ARGS[@]}" \
-    | tail -n +2 >> "$OUT/model.csv"
-  /usr/bin/python3 bench/bench_reference.py --threads "$THREADS" --joints "$J" "${ARGS[@]}" \
-    | tail -n +2 >> "$OUT/model.csv"
+  for impl in c pytorch; do
+    if [ $impl = c ]; then
+      CMD=("$BUILD/bench_model" --threads "$THREADS" --joints "$J" --batch "$B" --mode "$MODE" "${ARGS[@]}")
+    else
+      CMD=(/usr/bin/python3 bench/bench_reference.py --threads "$THREADS" --joints "$J" --batch "$B" --mode "$MODE" "${ARGS[@]}")
+    fi
+    line=$(OMP_NUM_THREADS=$THREADS /usr/bin/time -f "%M" -o "$OUT/rss.txt" "${CMD[@]}" | tail -n 1)
+    echo "$line,$(tail -n 1 "$OUT/rss.txt")" >> "$OUT/model.csv"
+  done
 done
 /usr/bin/python3 - "$OUT/model.csv" <<'PY'
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1])))
 by = {}
-for impl, J, B, T, th, mode, iters, sec, wps in rows:
-    by[(J, mode, impl)] = float(wps)
-print(f"{'joints':>6} {'mode':>8} {'C win/s':>10} {'PyTorch win/s':>14} {'C / PyTorch':>12}")
-for J, mode in sorted({(r[1], r[5]) for r in rows}, key=lambda k: (int(k[0]), k[1])):
-    c, p = by.get((J, mode, "c")), by.get((J, mode, "torch")) or by.get((J, mode, "pytorch"))
-    ratio = f"{c / p:.2f}x" if c and p else "-"
-    print(f"{J:>6} {mode:>8} {c or 0:>10.1f} {p or 0:>14.1f} {ratio:>12}")
+for impl, J, B, T, th, mode, iters, sec, wps, rss in rows:
+    by[(int(J), int(B), mode, "c" if impl == "c" else "torch")] = (float(wps), int(rss) / 1024.0)
+print(f"{'joints':>6} {'batch':>5} {'mode':>8} {'C win/s':>9} {'PyTorch':>9} {'C/PyTorch':>10}"
+      f" {'C RSS MiB':>10} {'PyTorch RSS':>12}")
+for J, B, mode in sorted({k[:3] for k in by}):
+    c, p = by.get((J, B, mode, "c")), by.get((J, B, mode, "torch"))
+    ratio = f"{c[0] / p[0]:.2f}x" if c and p else "-"
+    print(f"{J:>6} {B:>5} {mode:>8} {c[0] if c else 0:>9.1f} {p[0] if p else 0:>9.1f} {ratio:>10}"
+          f" {c[1] if c else 0:>10.0f} {p[1] if p else 0:>12.0f}")
 PY
