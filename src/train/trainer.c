@@ -611,8 +611,12 @@ static int evaluate(struct run *r, double *v, struct error *err)
     int rc = -1;
     if (!probs || !yt || !yp) goto out;
     double wsum = 0, lsum = 0;
-    for (size_t i = 0; i < n; i += r->B) {
-        size_t k = n - i < r->B ? n - i : r->B;
+    /* in a data-parallel run rank 0 evaluates in batches of its training shard, so that its
+     * activation arena stays the size of a shard, not of the global batch */
+    size_t EB = r->B;
+    if (r->sharded) dist_shard(r->B, r->dist->size - 1, r->dist->size, &(size_t){0}, &EB);
+    for (size_t i = 0; i < n; i += EB) {
+        size_t k = n - i < EB ? n - i : EB;
         fill(r, r->val_idx + i, k);
         if (model_reserve(&r->m, k, r->T, err)) goto out;
         struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k), .stats = r->stats};
@@ -1099,7 +1103,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         goto out;
     if (r->sharded) {
         size_t f, kl;
-        dist_shard(B, 0, r->dist->size, &f, &kl); /* rank 0's shard is never the smaller */
+        dist_shard(B, r->dist->size - 1, r->dist->size, &f, &kl); /* the largest shard */
         if (model_reserve_shard(&r->m, kl, B, r->T, err)) goto out;
         info(hooks, "data-parallel: %d ranks, batches of %zu windows split %zu..%zu per rank, "
              "%zu trained parameters summed per step", r->dist->size, B, B / r->dist->size,
