@@ -11,7 +11,7 @@
  * and end the whole job (MPI_Abort) rather than leave the others waiting for them. SIGUSR1,
  * which mpirun forwards to every rank without killing them, stops like SIGINT; SIGINT and
  * SIGTERM sent to mpirun reach the ranks too, but mpirun kills them after
- * odls_base_sigkill_timeout seconds (README: running on several machines).
+ * odls_base_sigkill_timeout seconds (README, "Data-parallel training with MPI").
  */
 #include <getopt.h>
 #include <math.h>

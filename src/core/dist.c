@@ -171,6 +171,14 @@ void dist_gather_rows(struct dist *d, float *all, const float *mine, size_t n, s
 #endif
 }
 
+void dist_barrier(struct dist *d)
+{
+    if (d->size < 2) return;
+#ifdef SIGNSTGCN_HAVE_MPI
+    MPI_Barrier(MPI_COMM_WORLD);
+#endif
+}
+
 void dist_bcast_f64(struct dist *d, double *buf, size_t n)
 {
     if (d->size < 2) return;

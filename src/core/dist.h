@@ -54,6 +54,8 @@ void dist_sum_f32(struct dist *d, float *buf, size_t n);
 /* The rows of a batch of n rows of `width` floats, each rank holding its dist_shard of them
  * in `mine`: every rank gets all n rows in `all` (n × width). */
 void dist_gather_rows(struct dist *d, float *all, const float *mine, size_t n, size_t width);
+/* Returns on every rank once all ranks have called it. */
+void dist_barrier(struct dist *d);
 /* Rank 0's buffer to every rank. */
 void dist_bcast_f64(struct dist *d, double *buf, size_t n);
 void dist_bcast_bytes(struct dist *d, void *buf, size_t n);

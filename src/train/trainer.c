@@ -1230,6 +1230,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
             ls.correct += correct;
             if (stop && b + 1 < n_batches) {
                 if (r->root && save_last(r, &ls, config_json, err)) goto out;
+                /* the others end only once the checkpoint is written: mpirun takes a rank
+                 * that exits 130 for a failure and kills the rest a second later */
+                if (r->sharded) dist_barrier(r->dist);
                 info(hooks, "interrupted in epoch %zu after batch %zu of %zu: %s/last.safetensors "
                      "written; continue with --resume", ls.epoch + 1, b + 1, n_batches,
                      cfg->out_dir);
