@@ -3,8 +3,8 @@
  *  - np = 2: one step gives the same gradients and weights within 1e-6 (relative, L2 over
  *    the trained tensors); two epochs give weights within 1e-4 — the distance float rounding
  *    grows to in 26 Adam steps, as large as between two single-process runs that differ
- *    only in --threads (docs/decisions.md) — the same validation accuracy, F1 and PR-AUC,
- *    and losses within 1e-4;
+ *    only in --threads with OpenBLAS's GEMMs; 1e-5 with oneDNN's (docs/decisions.md) — the
+ *    same validation accuracy, F1 and PR-AUC, and losses within the same tolerance;
  *  - np = 1, 2, 3 with a global batch of 7 over 22 windows (shards of 2/2/3 windows, and a
  *    last batch of 1 window that leaves two of three ranks empty), with pseudo-signers,
  *    supervised contrastive loss, augmentation, MI minimisation, FiLM, label smoothing,
@@ -211,11 +211,17 @@ static void test_np2_matches_one_process(void **state)
     train_ok(0, s, two);
     train_ok(2, p, two);
     double w = ckpt_distance(p, s, NULL);
-    print_message("np=2 vs one process after 2 epochs: weights %.3g (relative L2)\n", w);
-    assert_true(w <= 1e-4);
-    /* losses within 1e-4 after 26 steps (measured 1.5e-5; --threads 2 against 1 in one
-     * process: 7e-5), accuracies, F1 and PR-AUC equal */
-    assert_same_metrics(p, s, 1e-4);
+    /* The tolerance depends on the GEMMs (docs/decisions.md): with oneDNN's pieces the
+     * rounding differences stay small over 26 steps (measured 1.7e-6, losses 4e-7); with
+     * OpenBLAS alone they grow to 4.5e-5 (losses 1.5e-5), as large as the distance between
+     * --threads 1 and 2 of one process there (3.6e-5, losses 7e-5). */
+    const char *dnnl = getenv("SG_DNNL");
+    const double tol = dnnl && !strcmp(dnnl, "ON") ? 1e-5 : 1e-4;
+    print_message("np=2 vs one process after 2 epochs: weights %.3g (relative L2; tolerance "
+                  "%.0e)\n", w, tol);
+    assert_true(w <= tol);
+    /* accuracies, F1 and PR-AUC equal, losses within the same tolerance */
+    assert_same_metrics(p, s, tol);
     free(s1);
     free(p1);
     free(s);
