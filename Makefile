@@ -3,7 +3,8 @@
 #
 #   make demo    build, generate the demo dataset, inspect it, write its splits
 #   make test    build with warnings as errors and run every test (ctest)
-#   make asan    the same tests under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make asan    the same tests under AddressSanitizer + UndefinedBehaviorSanitizer (built
+#                without MPI: the single-process program)
 #   make fuzz    libFuzzer targets (clang) in build-fuzz/
 #   make bench   benchmarks (never part of the tests)
 JOBS ?= $(shell nproc)
@@ -23,7 +24,7 @@ test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
 
 asan: deps
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNSTGCN_WERROR=ON -DSIGNSTGCN_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNSTGCN_WERROR=ON -DSIGNSTGCN_SANITIZE=ON -DSIGNSTGCN_MPI=OFF >/dev/null
 	cmake --build build-asan -j $(JOBS)
 	ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 

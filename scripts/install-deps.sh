@@ -5,7 +5,8 @@
 set -euo pipefail
 PKGS=(build-essential cmake pkg-config clang libclang-rt-14-dev
       libzip-dev zlib1g-dev libdeflate-dev libcjson-dev libopenblas-openmp-dev liblapacke-dev libcmocka-dev
-      libcairo2-dev libpng-dev libxml2-dev libdnnl-dev fonts-dejavu-core)
+      libcairo2-dev libpng-dev libxml2-dev libdnnl-dev fonts-dejavu-core
+      libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,6 +5,13 @@
  * after its current step (last.safetensors is written, exit 130), shows a live progress bar
  * on a terminal (stderr) and one summary line per epoch (stdout), and draws
  * training_curves.png at the end.
+ *
+ * Under mpirun (core/dist.h) every rank runs this command: rank 0 alone prints and writes;
+ * the other ranks keep quiet unless they fail, when they print their error with their rank
+ * and end the whole job (MPI_Abort) rather than leave the others waiting for them. SIGUSR1,
+ * which mpirun forwards to every rank without killing them, stops like SIGINT; SIGINT and
+ * SIGTERM sent to mpirun reach the ranks too, but mpirun kills them after
+ * odls_base_sigkill_timeout seconds (README, "Data-parallel training with MPI").
  */
 #include <getopt.h>
 #include <math.h>
@@ -18,6 +25,7 @@
 #include "cli/cli.h"
 #include "cli/data_opts.h"
 #include "cli/outputs.h"
+#include "core/dist.h"
 #include "core/error.h"
 #include "core/input_file.h"
 #include "io/safetensors.h"
@@ -486,24 +494,43 @@ int cmd_train(int argc, char **argv)
     if (pc != CLI_OK) return pc;
     cli_set_threads((int)cfg.threads);
 
-    struct ui u = {.tty = isatty(2) != 0};
+    struct error err;
+    struct dist dist;
+    if (dist_init(&dist, &argc, &argv, &err)) {
+        dist_finish(&dist);
+        return cli_fail(CMD, &err);
+    }
+    const bool root = dist.rank == 0;
+    struct ui u = {.tty = root && isatty(2) != 0};
     const char *ia = getenv("SIGNSTGCN_INTERRUPT_AFTER_STEPS");
     u.interrupt_after = ia ? atol(ia) : 0;
     struct warn_sink warn = {cli_warn, (void *)CMD};
     struct trainer_hooks hooks = {.ctx = &u, .info = ui_info, .progress = ui_progress,
-                                  .epoch_done = ui_epoch, .warn = &warn};
+                                  .epoch_done = ui_epoch, .warn = &warn, .dist = &dist};
+    if (!root) /* rank 0 speaks for the run */
+        hooks = (struct trainer_hooks){.ctx = &u, .dist = &dist};
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
-    struct error err;
+    if (dist.mpi) sigaction(SIGUSR1, &sa, NULL);
     int rc = trainer_run(&cfg, &hooks, &err);
     signal(SIGINT, SIG_DFL);
     signal(SIGTERM, SIG_DFL);
-    if (rc == TRAINER_FAILED) return cli_fail(CMD, &err);
+    if (rc == TRAINER_FAILED) {
+        if (dist.size > 1) {
+            error_prefix(&err, "rank %d of %d", dist.rank, dist.size);
+            cli_fail(CMD, &err);
+            fflush(NULL);
+            dist_abort(&dist, 1); /* the others would wait for this rank forever */
+        }
+        dist_finish(&dist);
+        return cli_fail(CMD, &err);
+    }
+    dist_finish(&dist);
     if (rc == TRAINER_INTERRUPTED) return 130;
-    printf("checkpoints in %s\n", cfg.out_dir);
+    if (root) printf("checkpoints in %s\n", cfg.out_dir);
     return CLI_OK;
 }

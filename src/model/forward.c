@@ -28,6 +28,7 @@
 #include "core/error.h"
 #include "core/input_file.h"
 #include "core/mem.h"
+#include "core/dist.h"
 #include "model/model.h"
 #include "nn/activation.h"
 #include "nn/attention.h"
@@ -110,7 +111,8 @@ static void *take(struct planner *p, size_t count, size_t elem)
  * residual projection into G (dead once convolved) — and two outputs Y used in turn (a layer reads the previous Y for its residual
  * while it writes its own); no dropout masks, no BatchNorm batch statistics, no backward
  * scratch: 4·max channels floats per (window, frame, joint). */
-static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool inference)
+static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool inference,
+                 size_t B_all)
 {
     struct model_acts *a = &m->act;
     const size_t J = m->cfg.num_joints, N = B * T * J, S = 2 * m->cfg.coords;
@@ -161,7 +163,17 @@ static void plan(struct model *m, struct planner *p, size_t B, size_t T, bool in
     a->attn_ws = TAKE_F(p, attention_workspace_size(&ash));
     a->gru_ws = TAKE_F(p, gru_workspace_size(&gsh));
     a->tconv_ws = TAKE_F(p, tconv_ws);
-    a->supcon_ws = inference ? NULL : TAKE_F(p, supcon_workspace_size(B, w.Z));
+    /* a shard's supervised contrastive loss runs on the whole batch (B_all > 0: sharded) */
+    a->supcon_ws = inference ? NULL
+                             : TAKE_F(p, supcon_workspace_size(B_all ? B_all : B, w.Z));
+    a->B_all = B_all;
+    a->Z_all = a->dZ_all = NULL;
+    a->bn_sums = NULL;
+    if (B_all && !inference) {
+        a->Z_all = TAKE_F(p, B_all * w.Z);
+        a->dZ_all = TAKE_F(p, B_all * w.Z);
+        a->bn_sums = (double *)take(p, 4 * w.Cmax, sizeof(double));
+    }
     a->Z = TAKE_F(p, B * w.Z);
     a->cls_ln = TAKE_F(p, B * w.Z);
     a->cls_mean = TAKE_F(p, B);
@@ -220,16 +232,18 @@ size_t model_arena_bytes(struct model *m, size_t B, size_t T, bool inference)
 {
     struct model_acts keep = m->act;
     struct planner p = {NULL, 0};
-    plan(m, &p, B, T, inference);
+    plan(m, &p, B, T, inference, 0);
     m->act = keep; /* measuring only: the live plan stays */
     return p.off;
 }
 
-static int reserve(struct model *m, size_t B, size_t T, bool inference, struct error *err)
+static int reserve(struct model *m, size_t B, size_t T, bool inference, size_t B_all,
+                   struct error *err)
 {
-    if (B == 0 || T == 0) return error_set(err, "model_reserve: empty batch (B=%zu, T=%zu)", B, T);
+    if ((B == 0 && B_all == 0) || T == 0)
+        return error_set(err, "model_reserve: empty batch (B=%zu, T=%zu)", B, T);
     struct planner p = {NULL, 0};
-    plan(m, &p, B, T, inference);
+    plan(m, &p, B, T, inference, B_all);
     if (p.off > m->arena_bytes && p.off >= MEM_CHECK_MIN) {
         /* the size follows the batch and the window (linearly in both): refuse what the
          * machine cannot hold, saying which flags to change and what one window costs */
@@ -256,18 +270,26 @@ static int reserve(struct model *m, size_t B, size_t T, bool inference, struct e
     }
     p.base = m->arena;
     p.off = 0;
-    plan(m, &p, B, T, inference);
+    plan(m, &p, B, T, inference, B_all);
     return 0;
 }
 
 int model_reserve(struct model *m, size_t B, size_t T, struct error *err)
 {
-    return reserve(m, B, T, false, err);
+    return reserve(m, B, T, false, 0, err);
+}
+
+int model_reserve_shard(struct model *m, size_t B, size_t B_all, size_t T, struct error *err)
+{
+    if (B_all == 0 || B > B_all)
+        return error_set(err, "model_reserve_shard: a shard of %zu windows of a batch of %zu",
+                         B, B_all);
+    return reserve(m, B, T, false, B_all, err);
 }
 
 int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *err)
 {
-    return reserve(m, B, T, true, err);
+    return reserve(m, B, T, true, 0, err);
 }
 
 /* ---- profile ---------------------------------------------------------------------------- */
@@ -377,6 +399,9 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T);
     CHECK(!(train && a->inference)); /* an inference arena keeps nothing for the backward */
+    const struct model_shard *sh = train ? in->shard : NULL;
+    CHECK(!sh || (a->B_all == sh->B_all && sh->first + B <= sh->B_all));
+    const size_t first = sh ? sh->first : 0; /* the shard's place in the batch's masks */
     a->x = in->x;
     a->train = train;
     struct lap t;
@@ -397,7 +422,22 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         }
         tconv_forward(la->TC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, out, out, L->dilation);
         lap(m, &t, 0, MPROF_TCONV);
-        if (train) {
+        if (train && sh) {
+            /* synchronised BatchNorm: the whole batch's sums about its first row */
+            const size_t N_all = sh->B_all * T * J;
+            double *shift = a->bn_sums, *s1 = shift + out, *s2 = s1 + out;
+            if (sh->first == 0 && B > 0) batchnorm_stats_shift(shift, la->TC, N, out);
+            else memset(shift, 0, out * sizeof(double));
+            dist_sum_f64(sh->dist, shift, out);
+            batchnorm_stats_partial(s1, s2, shift, la->TC, N, out);
+            dist_sum_f64(sh->dist, s1, 2 * out);
+            batchnorm_stats_finish(la->bn_mean, la->bn_invstd, P(L->bn_mean), P(L->bn_var),
+                                   shift, s1, s2, out, N_all, BATCHNORM_MOMENTUM,
+                                   BATCHNORM_EPS);
+            batchnorm_fold(la->bn_a, la->bn_b, P(L->bn_w), P(L->bn_b), la->bn_mean,
+                           la->bn_invstd, out);
+            m->bn_batches[l]++;
+        } else if (train) {
             batchnorm_forward_train(NULL, la->bn_mean, la->bn_invstd, P(L->bn_mean),
                                     P(L->bn_var), la->TC, NULL, NULL, N, out,
                                     BATCHNORM_MOMENTUM, BATCHNORM_EPS);
@@ -416,7 +456,8 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
             R = la->R;
         }
         /* BatchNorm's affine, + residual, ReLU, Dropout: one pass (the same bits as four) */
-        block_tail_forward(la->Y, la->bits, la->TC, la->bn_a, la->bn_b, R, N, out, p, r);
+        block_tail_forward_at(la->Y, la->bits, la->TC, la->bn_a, la->bn_b, R, N, out, p, r,
+                              (uint64_t)first * T * J * out);
         lap(m, &t, 0, MPROF_ELTWISE);
         X = la->Y;
     }
@@ -444,7 +485,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     linear_forward(a->cls_u, a->cls_ln, P(x->cls_l1_w), P(x->cls_l1_b), B, w.Z, w.CH);
     gelu_forward(a->cls_v, a->cls_u, B * w.CH);
     if (p > 0.0f) {
-        dropout_draw_mask(a->cls_mask, B * w.CH, p, r);
+        dropout_draw_mask_at(a->cls_mask, B * w.CH, p, r, (uint64_t)first * w.CH);
         dropout_forward(a->cls_v, a->cls_v, a->cls_mask, B * w.CH, p);
     }
     linear_forward(a->logits, a->cls_v, P(x->cls_l2_w), P(x->cls_l2_b), B, w.CH,
@@ -457,7 +498,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         linear_forward(a->sh_h, a->sh_ln, P(x->sh_l1_w), P(x->sh_l1_b), B, w.Z, w.HH);
         relu_forward(a->sh_h, a->sh_h, B * w.HH);
         if (p > 0.0f) {
-            dropout_draw_mask(a->sh_mask, B * w.HH, p, r);
+            dropout_draw_mask_at(a->sh_mask, B * w.HH, p, r, (uint64_t)first * w.HH);
             dropout_forward(a->sh_h, a->sh_h, a->sh_mask, B * w.HH, p);
         }
         linear_forward(a->signer_logits, a->sh_h, P(x->sh_l2_w), P(x->sh_l2_b), B, w.HH,
@@ -487,6 +528,8 @@ void model_backward(struct model *m, const struct model_inputs *in,
     const float p = a->train ? m->cfg.dropout : 0.0f;
     const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T && a->x == in->x);
+    const struct model_shard *sh = in->shard;
+    CHECK(!sh || (a->train && a->B_all == sh->B_all && sh->first + B <= sh->B_all));
     memset(out, 0, sizeof *out);
     struct lap t;
     lap_start(m, &t);
@@ -495,8 +538,13 @@ void model_backward(struct model *m, const struct model_inputs *in,
     /* Losses on Z's heads, gradients into dZ. */
     zero(a->dZ, B * w.Z);
     zero(a->dlogits, B * NC);
-    out->cls = cross_entropy_smooth_loss(a->dlogits, a->logits, in->y, lc->class_weights, B, NC,
-                                         1.0f, lc->label_smoothing);
+    if (sh)
+        out->cls = cross_entropy_smooth_part(
+            a->dlogits, a->logits, in->y, lc->class_weights, B, NC, 1.0f, lc->label_smoothing,
+            cross_entropy_weight_sum(sh->y_all, lc->class_weights, sh->B_all, NC));
+    else
+        out->cls = cross_entropy_smooth_loss(a->dlogits, a->logits, in->y, lc->class_weights, B,
+                                             NC, 1.0f, lc->label_smoothing);
 
     /* cls_head backward */
     zero(a->dh1, B * w.CH);
@@ -518,8 +566,11 @@ void model_backward(struct model *m, const struct model_inputs *in,
 
     if (m->cfg.signer_head) {
         zero(a->dsig, B * NS);
-        double ce = cross_entropy_loss(a->dsig, a->signer_logits, in->signer, NULL, B, NS,
-                                       lc->signer_loss_weight);
+        double ce = sh ? cross_entropy_smooth_part(a->dsig, a->signer_logits, in->signer, NULL,
+                                                   B, NS, lc->signer_loss_weight, 0.0,
+                                                   (double)sh->B_all)
+                       : cross_entropy_loss(a->dsig, a->signer_logits, in->signer, NULL, B, NS,
+                                            lc->signer_loss_weight);
         out->adv = (double)lc->signer_loss_weight * ce;
         zero(a->dh1, B * w.HH);
         linear_backward(a->dh1, D(x->sh_l2_w), D(x->sh_l2_b), a->dsig, a->sh_h, P(x->sh_l2_w), B,
@@ -541,7 +592,18 @@ void model_backward(struct model *m, const struct model_inputs *in,
         grad_reverse_backward(a->dZ, a->dZs, B * w.Z, lc->lambda_grl);
     }
 
-    if (lc->supcon) {
+    if (lc->supcon && sh) {
+        /* it couples every pair of the batch: every process computes it on the whole
+         * batch's Z (gathered) and keeps its rows of the gradient */
+        const size_t BA = sh->B_all;
+        dist_gather_rows(sh->dist, a->Z_all, a->Z, BA, w.Z);
+        zero(a->dZ_all, BA * w.Z);
+        double sc = supcon_loss(a->dZ_all, a->Z_all, sh->y_all, BA, w.Z, lc->supcon_temp,
+                                lc->supcon_weight, a->supcon_ws);
+        const float *mine = a->dZ_all + sh->first * w.Z;
+        for (size_t i = 0; i < B * w.Z; i++) a->dZ[i] += mine[i];
+        out->supcon = (double)lc->supcon_weight * sc;
+    } else if (lc->supcon) {
         double sc = supcon_loss(a->dZ, a->Z, in->y, B, w.Z, lc->supcon_temp,
                                 lc->supcon_weight, a->supcon_ws);
         out->supcon = (double)lc->supcon_weight * sc;
@@ -552,16 +614,33 @@ void model_backward(struct model *m, const struct model_inputs *in,
         params_zero_grad(&m->pt, PARAM_MI);
         mi_forward(m, B);
         zero(a->dsig, B * NS);
-        out->mi_estimator = club_estimator_loss(a->dsig, a->mi_q, in->signer, B, NS, 1.0f);
+        out->mi_estimator =
+            sh ? cross_entropy_smooth_part(a->dsig, a->mi_q, in->signer, NULL, B, NS, 1.0f, 0.0,
+                                           (double)sh->B_all)
+               : club_estimator_loss(a->dsig, a->mi_q, in->signer, B, NS, 1.0f);
         mi_backward(m, B, a->dsig, NULL, true);
+        if (sh) /* the estimator's step is on the whole batch's gradient */
+            dist_sum_f32(sh->dist, m->pt.grad + m->pt.kind_begin[PARAM_MI],
+                         m->pt.kind_end[PARAM_MI] - m->pt.kind_begin[PARAM_MI]);
         adam_step(m->pt.data, m->pt.grad, m->pt.m, m->pt.v, m->pt.kind_begin[PARAM_MI],
                   m->pt.kind_end[PARAM_MI], lc->mi_adam, lc->mi_step);
         /* 2. the bound with the updated, frozen estimator, into dZ */
         mi_forward(m, B);
         zero(a->dsig, B * NS);
-        double bound = club_bound(a->dsig, a->mi_q, in->signer, B, NS, lc->mi_weight);
+        double bound = sh ? club_bound_part(a->dsig, a->mi_q, in->signer, B, NS, lc->mi_weight,
+                                            sh->signer_all, sh->B_all)
+                          : club_bound(a->dsig, a->mi_q, in->signer, B, NS, lc->mi_weight);
         out->mi = (double)lc->mi_weight * bound;
         mi_backward(m, B, a->dsig, a->dZ, false);
+    }
+    if (sh) {
+        /* each process holds its rows' part of the batch's losses (supcon is whole already) */
+        double part[4] = {out->cls, out->adv, out->mi, out->mi_estimator};
+        dist_sum_f64(sh->dist, part, 4);
+        out->cls = part[0];
+        out->adv = part[1];
+        out->mi = part[2];
+        out->mi_estimator = part[3];
     }
     out->total = out->cls + out->adv + out->supcon + out->mi;
 
@@ -619,7 +698,22 @@ void model_backward(struct model *m, const struct model_inputs *in,
         lap(m, &t, 1, MPROF_ELTWISE);
         float *dTC = spare;
         zero(dTC, n);
-        if (a->train)
+        if (sh) {
+            /* synchronised BatchNorm: Σg and Σg·x̂ of the whole batch (one sum of 2·C); the
+             * shard that starts the batch adds them to dbeta and dgamma */
+            double *sg = a->bn_sums, *sgx = a->bn_sums + outc;
+            batchnorm_grad_sums(sg, sgx, dS, la->TC, la->bn_mean, la->bn_invstd, N, outc);
+            dist_sum_f64(sh->dist, sg, 2 * outc);
+            if (sh->first == 0 && B > 0) {
+                float *db = D(L->bn_b), *dg = D(L->bn_w);
+                for (size_t c = 0; c < outc; c++) {
+                    db[c] += (float)sg[c];
+                    dg[c] += (float)sgx[c];
+                }
+            }
+            batchnorm_backward_input(dTC, dS, la->TC, P(L->bn_w), la->bn_mean, la->bn_invstd, sg,
+                                     sgx, N, outc, sh->B_all * T * J);
+        } else if (a->train)
             batchnorm_backward_train(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
                                      la->bn_mean, la->bn_invstd, N, outc);
         else

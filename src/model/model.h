@@ -16,6 +16,7 @@
 #include "model/params.h"
 
 struct error;
+struct dist;
 
 enum attn_variant { ATTN_BIAS_AWARE = 0, ATTN_FILM = 1 };
 
@@ -105,6 +106,11 @@ struct model_acts {
     float *dHm, *dHatt, *dZ, *dZs, *ds; /* (B,T,E), (B,T,E), (B,Z), (B,Z), (B,signer_dim) */
     float *dh1, *dh2, *dh3, *dlogits, *dsig; /* head scratch (B,max width)×3, (B,NC), (B,NS) */
     float *dln_s, *dsenc_h, *dsenc_h2;  /* (B,S), (B,signer_hidden) ×2 */
+    /* data-parallel shard only (model_reserve_shard): the whole batch's Z and its gradient
+     * (B_all,Z), and 4·Cmax doubles for synchronised BatchNorm's sums */
+    size_t B_all;
+    float *Z_all, *dZ_all;
+    double *bn_sums;
     const float *x;       /* the input given to the forward (kept for the backward) */
     bool train;           /* mode of the last forward */
     bool inference;       /* planned by model_reserve_inference: evaluation forward only */
@@ -148,12 +154,32 @@ struct model {
     size_t arena_bytes;
 };
 
+/* Data-parallel training (core/dist.h): this process holds windows [first, first + B) of a
+ * batch of B_all windows split over the processes. What couples the windows of a batch is
+ * then computed over the whole batch: BatchNorm's statistics and gradient sums (summed over
+ * the processes: synchronised BatchNorm), the dropout masks (each process draws its part of
+ * the whole batch's masks), the losses' means (over the whole batch's count or class-weight
+ * sum, from y_all), the supervised contrastive loss (the batch's Z gathered on every
+ * process), the CLUB bound (the batch's signer counts) and the MI estimator's gradient
+ * (summed before its Adam step). The model's trained gradients are this process's part:
+ * the caller sums them over the processes (one all-reduce) before the optimiser step.
+ * Every process must call model_forward and model_backward for every batch, with B = 0 if
+ * its shard is empty. */
+struct model_shard {
+    struct dist *dist;
+    size_t B_all;          /* windows in the whole batch */
+    size_t first;          /* this process's first window in it */
+    const int *y_all;      /* (B_all) class ids of the whole batch (losses only) */
+    const int *signer_all; /* (B_all) signer ids (signer head / MI only), or NULL */
+};
+
 struct model_inputs {
     size_t B, T;
     const float *x;      /* (B,T,J,C) */
     const float *stats;  /* (B,S) */
     const int *y;        /* (B) class ids (losses only) */
     const int *signer;   /* (B) signer ids (signer head / MI only) */
+    const struct model_shard *shard; /* NULL: the batch is whole here */
 };
 
 struct adam_config;
@@ -189,6 +215,10 @@ void model_init_weights(struct model *m, struct rng *r);
 /* Plans and (re)allocates the activation arena for batches of B windows of T frames.
  * Nothing is allocated again while later batches are no larger. */
 int model_reserve(struct model *m, size_t B, size_t T, struct error *err);
+/* The same for a process's shard of B windows (B may be 0) of a data-parallel batch of B_all
+ * windows (struct model_shard): the arena adds the whole batch's Z for the supervised
+ * contrastive loss and the synchronised BatchNorm's per-channel sums. */
+int model_reserve_shard(struct model *m, size_t B, size_t B_all, size_t T, struct error *err);
 
 /* The same for evaluation-mode forwards only (predict, embed, eval, detect): the three
  * backbone layers share their buffers and nothing is kept for a backward, so the arena holds

@@ -54,7 +54,40 @@ void relu_backward(float *dx, const float *dy, const float *y, size_t n)
 
 float dropout_scale(float p) { return 1.0f / (1.0f - p); }
 
+/* The keep decisions of elements [lo, hi) of a mask whose element 0 sits at index `off` of
+ * the whole mask: element i is decided by global index g = off + i, the half (g % 2) of the
+ * draw (g % DROPOUT_BLOCK) / 2 of the generator of block g / DROPOUT_BLOCK. With off = 0 and
+ * [lo, hi) one block this is the plain per-block loop. keep(i, k) is called per element. */
+#define DROPOUT_RANGE(off, lo, hi, base, thr, KEEP)                                          \
+    do {                                                                                     \
+        size_t i_ = (lo);                                                                    \
+        while (i_ < (hi)) {                                                                  \
+            const uint64_t g_ = (uint64_t)(off) + (uint64_t)i_;                              \
+            const uint64_t q_ = g_ % DROPOUT_BLOCK;                                          \
+            const size_t left_ = (size_t)(DROPOUT_BLOCK - q_);                               \
+            const size_t end_ = (hi) - i_ < left_ ? (hi) : i_ + left_;                       \
+            struct rng local_;                                                               \
+            rng_seed(&local_, (base) + g_ / DROPOUT_BLOCK);                                  \
+            for (uint64_t s_ = 0; s_ < q_ / 2; s_++) (void)rng_u64_inline(&local_);         \
+            if (q_ & 1u) {                                                                   \
+                const uint64_t u_ = rng_u64_inline(&local_);                                 \
+                KEEP(i_, (u_ >> 32) >= (thr));                                               \
+                i_++;                                                                        \
+            }                                                                                \
+            for (; i_ < end_; i_ += 2) {                                                     \
+                const uint64_t u_ = rng_u64_inline(&local_);                                 \
+                KEEP(i_, (u_ & 0xffffffffu) >= (thr));                                       \
+                if (i_ + 1 < end_) KEEP(i_ + 1, (u_ >> 32) >= (thr));                        \
+            }                                                                                \
+        }                                                                                    \
+    } while (0)
+
 void dropout_draw_mask(uint8_t *mask, size_t n, float p, struct rng *r)
+{
+    dropout_draw_mask_at(mask, n, p, r, 0);
+}
+
+void dropout_draw_mask_at(uint8_t *mask, size_t n, float p, struct rng *r, uint64_t off)
 {
     CHECK(p >= 0.0f && p < 1.0f);
     const uint64_t base = rng_u64(r);
@@ -62,18 +95,14 @@ void dropout_draw_mask(uint8_t *mask, size_t n, float p, struct rng *r)
     /* each 64-bit draw gives two 32-bit uniforms u; keep when u >= ceil(p·2^32), so
      * P(keep) = 1 − p to within 2^-32 */
     const uint64_t thr = (uint64_t)ceil((double)p * 4294967296.0);
+#define MASK_KEEP(i, k) (mask[(i)] = (uint8_t)(k))
 #pragma omp parallel for schedule(static)
     for (size_t blk = 0; blk < nblk; blk++) {
-        struct rng local;
-        rng_seed(&local, base + (uint64_t)blk);
         const size_t lo = blk * DROPOUT_BLOCK;
         const size_t hi = n - lo < DROPOUT_BLOCK ? n : lo + DROPOUT_BLOCK;
-        for (size_t i = lo; i < hi; i += 2) {
-            const uint64_t u = rng_u64_inline(&local);
-            mask[i] = (u & 0xffffffffu) >= thr;
-            if (i + 1 < hi) mask[i + 1] = (u >> 32) >= thr;
-        }
+        DROPOUT_RANGE(off, lo, hi, base, thr, MASK_KEEP);
     }
+#undef MASK_KEEP
 }
 
 void dropout_forward(float *y, const float *x, const uint8_t *mask, size_t n, float p)
@@ -142,6 +171,13 @@ void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a
                         const float *b, const float *r, size_t N, size_t C, float p,
                         struct rng *rg)
 {
+    block_tail_forward_at(y, bits, x, a, b, r, N, C, p, rg, 0);
+}
+
+void block_tail_forward_at(float *y, uint64_t *bits, const float *x, const float *a,
+                           const float *b, const float *r, size_t N, size_t C, float p,
+                           struct rng *rg, uint64_t off)
+{
     CHECK(p >= 0.0f && p < 1.0f && C > 0);
     const size_t n = N * C, nblk = (n + DROPOUT_BLOCK - 1) / DROPOUT_BLOCK;
     const bool drop = p > 0.0f;
@@ -166,13 +202,9 @@ void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a
             i += w;
         }
         if (drop) {
-            struct rng local;
-            rng_seed(&local, base + (uint64_t)blk);
-            for (size_t i = lo; i < hi; i += 2) {
-                const uint64_t u = rng_u64_inline(&local);
-                y[i] = y[i] * ((float)((u & 0xffffffffu) >= thr) * s);
-                if (i + 1 < hi) y[i + 1] = y[i + 1] * ((float)((u >> 32) >= thr) * s);
-            }
+#define TAIL_KEEP(i, k) (y[(i)] = y[(i)] * ((float)(k) * s))
+            DROPOUT_RANGE(off, lo, hi, base, thr, TAIL_KEEP);
+#undef TAIL_KEEP
         }
         if (bits) {
             for (size_t wd = lo / 64; wd * 64 < hi; wd++) {

@@ -24,6 +24,10 @@ void relu_backward(float *dx, const float *dy, const float *y, size_t n);
  * parallel. 0 <= p < 1. */
 #define DROPOUT_BLOCK 4096
 void dropout_draw_mask(uint8_t *mask, size_t n, float p, struct rng *r);
+/* Elements [off, off + n) of the mask dropout_draw_mask would draw over a longer array (one
+ * draw from r as well): a process that holds a shard of a batch draws exactly its part of the
+ * whole batch's mask, whatever the number of processes. off = 0 is dropout_draw_mask. */
+void dropout_draw_mask_at(uint8_t *mask, size_t n, float p, struct rng *r, uint64_t off);
 /* Training-mode forward with a given mask, as F.dropout(x, p, training=True):
  * y = x·mask·(1/(1−p)). Use with dropout_draw_mask, or with a mask copied from elsewhere (the
  * parity test uses PyTorch's). In evaluation Dropout is the identity: the caller skips it. */
@@ -52,6 +56,11 @@ void residual_backward(float *da, float *dr, const float *dy, size_t n);
 void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a,
                         const float *b, const float *r, size_t N, size_t C, float p,
                         struct rng *rg);
+/* The same on elements [off, off + N·C) of a longer (N', C) array: the dropout decisions
+ * are that array's (dropout_draw_mask_at); off = 0 is block_tail_forward. */
+void block_tail_forward_at(float *y, uint64_t *bits, const float *x, const float *a,
+                           const float *b, const float *r, size_t N, size_t C, float p,
+                           struct rng *rg, uint64_t off);
 /* dx = dy·[bit]·(1/(1−p)) (p == 0: dy·[bit]) over n elements. It WRITES dx, unlike the
  * other backwards: it is meant to run in place (dx == dy), turning the upstream gradient into
  * the gradient of the pre-ReLU sum with no second buffer. */

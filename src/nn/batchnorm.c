@@ -199,6 +199,92 @@ void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const floa
     }
 }
 
+void batchnorm_stats_shift(double *shift, const float *X, size_t N, size_t C)
+{
+    for (size_t c = 0; c < C; c++) shift[c] = N ? (double)X[c] : 0.0;
+}
+
+void batchnorm_stats_partial(double *s1, double *s2, const double *shift, const float *X,
+                             size_t N, size_t C)
+{
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c = lo; c < hi; c++) s1[c] = 0.0, s2[c] = 0.0;
+        for (size_t n = 0; n < N; n++) {
+            const float *x = X + n * C;
+            #pragma omp simd
+            for (size_t c = lo; c < hi; c++) {
+                double dv = (double)x[c] - shift[c];
+                s1[c] += dv;
+                s2[c] += dv * dv;
+            }
+        }
+    }
+}
+
+void batchnorm_stats_finish(float *mean, float *invstd, float *running_mean, float *running_var,
+                            const double *shift, const double *s1, const double *s2, size_t C,
+                            size_t N, float momentum, float eps)
+{
+    CHECK(N >= 2);
+    /* batchnorm_forward_train's arithmetic, on the whole batch's sums */
+    for (size_t c = 0; c < C; c++) {
+        double m1 = s1[c] / (double)N;
+        double var = s2[c] / (double)N - m1 * m1;
+        if (var < 0.0) var = 0.0;
+        double mu = shift[c] + m1;
+        double is = 1.0 / sqrt(var + (double)eps);
+        mean[c] = (float)mu;
+        invstd[c] = (float)is;
+        if (running_mean)
+            running_mean[c] = (float)((double)momentum * mu +
+                                      (1.0 - (double)momentum) * (double)running_mean[c]);
+        if (running_var)
+            running_var[c] = (float)((double)momentum * var * (double)N / (double)(N - 1) +
+                                     (1.0 - (double)momentum) * (double)running_var[c]);
+    }
+}
+
+void batchnorm_grad_sums(double *sg, double *sgx, const float *dY, const float *X,
+                         const float *mean, const float *invstd, size_t N, size_t C)
+{
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
+            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
+            double a[BN_SLAB], b[BN_SLAB];
+            grad_sums_slab(a, b, dY, X, mean + c0, invstd + c0, N, C, c0, w);
+            for (size_t c = 0; c < w; c++) sg[c0 + c] = a[c], sgx[c0 + c] = b[c];
+        }
+    }
+}
+
+void batchnorm_backward_input(float *dX, const float *dY, const float *X, const float *gamma,
+                              const float *mean, const float *invstd, const double *sg_total,
+                              const double *sgx_total, size_t N, size_t C, size_t N_total)
+{
+    if (!dX || N == 0) return;
+#pragma omp parallel
+    {
+        size_t lo, hi;
+        thread_channels(C, &lo, &hi);
+        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
+            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
+            float k[BN_SLAB], mg[BN_SLAB], mgx[BN_SLAB];
+            for (size_t c = 0; c < w; c++) {
+                k[c] = gamma[c0 + c] * invstd[c0 + c];
+                mg[c] = (float)(sg_total[c0 + c] / (double)N_total);
+                mgx[c] = (float)(sgx_total[c0 + c] / (double)N_total);
+            }
+            grad_input_slab(dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
+        }
+    }
+}
+
 void batchnorm_forward_eval(float *Y, const float *X, const float *gamma, const float *beta,
                             const float *running_mean, const float *running_var, size_t N,
                             size_t C, float eps)

@@ -58,6 +58,33 @@ void batchnorm_backward_eval(float *dX, float *dgamma, float *dbeta, const float
                              const float *X, const float *gamma, const float *running_mean,
                              const float *running_var, size_t N, size_t C, float eps);
 
+/* Synchronised BatchNorm (data-parallel training): the batch of N rows is split over several
+ * processes and the statistics must be those of all rows, with batchnorm_forward_train's
+ * arithmetic. Each process computes partial sums, the caller sums them over the processes,
+ * and each process finishes with the totals:
+ *   forward:  shift = the batch's first row (batchnorm_stats_shift on the process that holds
+ *             it, zeros elsewhere, then summed) → batchnorm_stats_partial (local Σ(x−shift)
+ *             and Σ(x−shift)² in s1, s2 (C, double)) → summed → batchnorm_stats_finish
+ *             (mean, invstd and running statistics from the totals of N_total rows);
+ *   backward: batchnorm_grad_sums (local Σg and Σg·x̂ in sg, sgx (C, double)) → summed →
+ *             batchnorm_backward_input (dX with the totals); dbeta += Σg and dgamma += Σg·x̂
+ *             of the totals are added by one process only, so that the gradient all-reduce
+ *             leaves exactly them.
+ * The sums are double, so the totals differ from one process's only in the last bits of a
+ * double: mean and invstd come out as the same floats nearly always. A process with N = 0
+ * rows contributes zeros. */
+void batchnorm_stats_shift(double *shift, const float *X, size_t N, size_t C);
+void batchnorm_stats_partial(double *s1, double *s2, const double *shift, const float *X,
+                             size_t N, size_t C);
+void batchnorm_stats_finish(float *mean, float *invstd, float *running_mean, float *running_var,
+                            const double *shift, const double *s1, const double *s2, size_t C,
+                            size_t N_total, float momentum, float eps);
+void batchnorm_grad_sums(double *sg, double *sgx, const float *dY, const float *X,
+                         const float *mean, const float *invstd, size_t N, size_t C);
+void batchnorm_backward_input(float *dX, const float *dY, const float *X, const float *gamma,
+                              const float *mean, const float *invstd, const double *sg_total,
+                              const double *sgx_total, size_t N, size_t C, size_t N_total);
+
 /* Plain-loop versions (one thread, one channel at a time, two-pass statistics): the oracle. */
 void batchnorm_forward_train_ref(float *Y, float *mean, float *invstd, float *running_mean,
                                  float *running_var, const float *X, const float *gamma,

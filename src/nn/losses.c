@@ -25,14 +25,36 @@
 
 #include "core/error.h"
 
-double cross_entropy_loss(float *dlogits, const float *logits, const int *y, const float *w,
-                          size_t B, size_t K, float scale)
+double cross_entropy_weight_sum(const int *y, const float *w, size_t B, size_t K)
 {
     double wsum = 0.0;
     for (size_t b = 0; b < B; b++) {
         CHECK(y[b] >= 0 && (size_t)y[b] < K);
         wsum += w ? (double)w[y[b]] : 1.0;
     }
+    return wsum;
+}
+
+double cross_entropy_loss(float *dlogits, const float *logits, const int *y, const float *w,
+                          size_t B, size_t K, float scale)
+{
+    return cross_entropy_smooth_part(dlogits, logits, y, w, B, K, scale, 0.0,
+                                     cross_entropy_weight_sum(y, w, B, K));
+}
+
+double cross_entropy_smooth_loss(float *dlogits, const float *logits, const int *y,
+                                 const float *w, size_t B, size_t K, float scale, double eps)
+{
+    return cross_entropy_smooth_part(dlogits, logits, y, w, B, K, scale, eps,
+                                     cross_entropy_weight_sum(y, w, B, K));
+}
+
+/* Plain cross-entropy rows over a given weight sum (the eps = 0 case of the smoothed one, kept
+ * apart so that its arithmetic is the unsmoothed formula's). */
+static double cross_entropy_rows(float *dlogits, const float *logits, const int *y,
+                                 const float *w, size_t B, size_t K, float scale, double wsum)
+{
+    for (size_t b = 0; b < B; b++) CHECK(y[b] >= 0 && (size_t)y[b] < K);
     if (B == 0 || wsum == 0.0) return 0.0;
     double loss = 0.0;
     for (size_t b = 0; b < B; b++) {
@@ -56,15 +78,12 @@ double cross_entropy_loss(float *dlogits, const float *logits, const int *y, con
     return loss / wsum;
 }
 
-double cross_entropy_smooth_loss(float *dlogits, const float *logits, const int *y,
-                                 const float *w, size_t B, size_t K, float scale, double eps)
+double cross_entropy_smooth_part(float *dlogits, const float *logits, const int *y,
+                                 const float *w, size_t B, size_t K, float scale, double eps,
+                                 double wsum)
 {
-    if (eps == 0.0) return cross_entropy_loss(dlogits, logits, y, w, B, K, scale);
-    double wsum = 0.0;
-    for (size_t b = 0; b < B; b++) {
-        CHECK(y[b] >= 0 && (size_t)y[b] < K);
-        wsum += w ? (double)w[y[b]] : 1.0;
-    }
+    if (eps == 0.0) return cross_entropy_rows(dlogits, logits, y, w, B, K, scale, wsum);
+    for (size_t b = 0; b < B; b++) CHECK(y[b] >= 0 && (size_t)y[b] < K);
     if (B == 0 || wsum == 0.0) return 0.0;
     const double off = eps / (double)K, on = 1.0 - eps + off;
     double loss = 0.0;
@@ -101,14 +120,21 @@ double club_estimator_loss(float *dlogits, const float *logits, const int *y, si
 double club_bound(float *dlogits, const float *logits, const int *y, size_t B, size_t NS,
                   float scale)
 {
-    if (B == 0) return 0.0;
+    return club_bound_part(dlogits, logits, y, B, NS, scale, y, B);
+}
+
+double club_bound_part(float *dlogits, const float *logits, const int *y, size_t B, size_t NS,
+                       float scale, const int *y_all, size_t B_all)
+{
+    if (B_all == 0) return 0.0;
     for (size_t b = 0; b < B; b++) CHECK(y[b] >= 0 && (size_t)y[b] < NS);
+    for (size_t b = 0; b < B_all; b++) CHECK(y_all[b] >= 0 && (size_t)y_all[b] < NS);
     double total = 0.0;
     for (size_t i = 0; i < B; i++) {
         const float *l = logits + i * NS;
         double cross = 0.0;
-        for (size_t j = 0; j < B; j++) cross += (double)l[y[j]];
-        total += (double)l[y[i]] - cross / (double)B;
+        for (size_t j = 0; j < B_all; j++) cross += (double)l[y_all[j]];
+        total += (double)l[y[i]] - cross / (double)B_all;
     }
     if (dlogits) {
         /* n_c / B per class, the same for every row. */
@@ -116,14 +142,14 @@ double club_bound(float *dlogits, const float *logits, const int *y, size_t B, s
             float *d = dlogits + i * NS;
             for (size_t c = 0; c < NS; c++) {
                 size_t nc = 0;
-                for (size_t j = 0; j < B; j++) nc += (size_t)y[j] == c;
-                double gval = ((c == (size_t)y[i] ? 1.0 : 0.0) - (double)nc / (double)B) /
-                              (double)B;
+                for (size_t j = 0; j < B_all; j++) nc += (size_t)y_all[j] == c;
+                double gval = ((c == (size_t)y[i] ? 1.0 : 0.0) - (double)nc / (double)B_all) /
+                              (double)B_all;
                 d[c] += (float)((double)scale * gval);
             }
         }
     }
-    return total / (double)B;
+    return total / (double)B_all;
 }
 
 size_t supcon_workspace_size(size_t B, size_t D) { return B * D + B * B + B; }

@@ -24,6 +24,18 @@ double cross_entropy_loss(float *dlogits, const float *logits, const int *y, con
 double cross_entropy_smooth_loss(float *dlogits, const float *logits, const int *y,
                                  const float *w, size_t B, size_t K, float scale, double eps);
 
+/* Data-parallel pieces: a process holding rows of a larger batch computes its part of the
+ * batch's loss (Σ over its rows / the whole batch's weight sum) and adds the exact gradient
+ * of the whole batch's loss for its rows; the parts of all processes sum to the loss.
+ * cross_entropy_weight_sum gives Σ_b w[y_b] (B without weights) of labels y. */
+double cross_entropy_weight_sum(const int *y, const float *w, size_t B, size_t K);
+double cross_entropy_smooth_part(float *dlogits, const float *logits, const int *y,
+                                 const float *w, size_t B, size_t K, float scale, double eps,
+                                 double wsum);
+/* club_bound's part of rows y (B) of a batch whose labels are y_all (B_all). */
+double club_bound_part(float *dlogits, const float *logits, const int *y, size_t B, size_t NS,
+                       float scale, const int *y_all, size_t B_all);
+
 /* Workspace for supcon_loss, in floats. */
 size_t supcon_workspace_size(size_t B, size_t D);
 

@@ -12,6 +12,16 @@
  * `dropout` (masks). The loop's position (epoch, batch, running sums, history, best value)
  * and the generators at the start of the epoch and now are all saved in last.safetensors,
  * so resuming mid-epoch replays the same permutation and continues bit-identically.
+ *
+ * Data-parallel (hooks->dist with several ranks, docs/architecture.md): every rank loads the
+ * whole dataset and draws the same permutation; a global batch of B windows is split into
+ * contiguous shards (dist_shard), each rank filling and augmenting its shard with the draws
+ * of the windows' places in the run, so nothing random depends on the number of ranks. The
+ * model synchronises what couples the batch (model_shard), the trained gradients are summed
+ * with one all-reduce over the table's trained range, and every rank takes the same Adam
+ * step. Rank 0 alone evaluates (its results are broadcast, so early stopping and the best
+ * epoch agree), fits K-means and writes every file; a stop asked of any rank is summed with
+ * the step's accuracy count, so all ranks stop after the same step.
  */
 #include "train/trainer.h"
 
@@ -29,6 +39,7 @@
 
 #include "core/alloc.h"
 #include "core/atomic_file.h"
+#include "core/dist.h"
 #include "core/dir_lock.h"
 #include "core/input_file.h"
 #include "core/mem.h"
@@ -164,6 +175,10 @@ struct run {
     int32_t *lab;
     int *y, *sig;
     size_t *perm;
+    /* data-parallel: the ranks, and the whole batch's labels (B) */
+    struct dist *dist;
+    bool sharded, root;
+    int *y_all, *sig_all;
 };
 
 static int choose_split(struct run *r, struct error *err)
@@ -472,21 +487,23 @@ static int assign_signers(struct run *r, struct error *err)
                   n_points);
         goto out;
     }
-    struct kmeans_config kc;
-    kmeans_config_default(&kc);
-    kc.k = K;
-    kc.seed = c->pseudo_seed;
-    struct kmeans_result km;
-    if (kmeans_fit(points, n_points, S, &kc, &km, err)) goto out;
-    const double *centroids = km.centres;
-    double inertia = km.inertia;
     r->d.num_signers = K;
     r->d.pseudo_centroids = sg_malloc(K, S * sizeof(double), "pseudo", err);
-    if (!r->d.pseudo_centroids) {
+    if (!r->d.pseudo_centroids) goto out;
+    double *centroids = r->d.pseudo_centroids;
+    double inertia = 0.0;
+    if (r->root) { /* K-means once, on rank 0; the other ranks receive its centroids */
+        struct kmeans_config kc;
+        kmeans_config_default(&kc);
+        kc.k = K;
+        kc.seed = c->pseudo_seed;
+        struct kmeans_result km;
+        if (kmeans_fit(points, n_points, S, &kc, &km, err)) goto out;
+        memcpy(centroids, km.centres, K * S * sizeof(double));
+        inertia = km.inertia;
         kmeans_result_free(&km);
-        goto out;
     }
-    memcpy(r->d.pseudo_centroids, centroids, K * S * sizeof(double));
+    if (r->sharded) dist_bcast_f64(r->dist, centroids, K * S);
     for (size_t v = 0; v < ds->n_videos; v++) {
         const struct data_video *dv = &ds->videos[v];
         for (size_t w = 0; w < dv->n_windows; w++) {
@@ -498,7 +515,6 @@ static int assign_signers(struct run *r, struct error *err)
             r->signer_of_window[i] = (int)kmeans_assign(centroids, K, S, pt);
         }
     }
-    kmeans_result_free(&km);
     info(r->hooks, "pseudo-signers: K-means with K=%zu on %zu %s points, inertia %.6g", K,
          n_points, pseudo_by_name(c->pseudo_by), inertia);
     rc = 0;
@@ -595,8 +611,12 @@ static int evaluate(struct run *r, double *v, struct error *err)
     int rc = -1;
     if (!probs || !yt || !yp) goto out;
     double wsum = 0, lsum = 0;
-    for (size_t i = 0; i < n; i += r->B) {
-        size_t k = n - i < r->B ? n - i : r->B;
+    /* in a data-parallel run rank 0 evaluates in batches of its training shard, so that its
+     * activation arena stays the size of a shard, not of the global batch */
+    size_t EB = r->B;
+    if (r->sharded) dist_shard(r->B, r->dist->size - 1, r->dist->size, &(size_t){0}, &EB);
+    for (size_t i = 0; i < n; i += EB) {
+        size_t k = n - i < EB ? n - i : EB;
         fill(r, r->val_idx + i, k);
         if (model_reserve(&r->m, k, r->T, err)) goto out;
         struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k), .stats = r->stats};
@@ -926,6 +946,8 @@ static void run_free(struct run *r)
     free(r->y);
     free(r->sig);
     free(r->perm);
+    free(r->y_all);
+    free(r->sig_all);
 }
 
 int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hooks,
@@ -936,6 +958,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     memset(r, 0, sizeof *r);
     r->cfg = cfg;
     r->hooks = hooks;
+    r->dist = hooks->dist;
+    r->sharded = r->dist && r->dist->size > 1;
+    r->root = !r->dist || r->dist->rank == 0;
     stop_requested = 0;
     char *config_json = NULL;
     struct loop_state ls = {0};
@@ -972,9 +997,13 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     }
     /* the output folder first: a second run into it, or a folder that cannot be made, fails
      * before the data is loaded rather than after an epoch */
-    created_top = first_missing(cfg->out_dir, created, sizeof created);
-    if (dir_make_all(cfg->out_dir, err) || dir_lock_acquire(&lock, cfg->out_dir, "--out", err))
-        goto out;
+    /* (rank 0's alone in a data-parallel run: it writes every file) */
+    if (r->root) {
+        created_top = first_missing(cfg->out_dir, created, sizeof created);
+        if (dir_make_all(cfg->out_dir, err) ||
+            dir_lock_acquire(&lock, cfg->out_dir, "--out", err))
+            goto out;
+    }
     if (dataset_load(&r->ds, cfg->data_dir, &cfg->data, true, hooks->warn, err)) goto out;
     if (cfg->max_files && r->ds.n_videos > cfg->max_files) {
         /* the first --max-files videos in byte order; the others' windows are not used */
@@ -1060,6 +1089,8 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     r->y = sg_malloc(B, sizeof(int), "batch", err);
     r->sig = sg_malloc(B, sizeof(int), "batch", err);
     r->perm = sg_malloc(n, sizeof(size_t), "batch", err);
+    r->y_all = sg_malloc(B, sizeof(int), "batch", err);
+    r->sig_all = sg_malloc(B, sizeof(int), "batch", err);
     if (cfg->features != FEATURE_JOINTS) {
         if (trainer_feature_parents(cfg, &r->d, &r->parent, err)) goto out;
         r->xf = sg_malloc(B * r->T * r->J, r->C * features_count(cfg->features) * sizeof(float),
@@ -1067,9 +1098,19 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         if (!r->xf) goto out;
     }
     ls.hist = sg_calloc(cfg->epochs ? cfg->epochs : 1, HIST_COLS * sizeof(double), "history", err);
-    if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist)
+    if (!r->x || !r->stats || !r->probs || !r->lab || !r->y || !r->sig || !r->perm || !ls.hist ||
+        !r->y_all || !r->sig_all)
         goto out;
-    if (model_reserve(&r->m, B, r->T, err)) goto out;
+    if (r->sharded) {
+        size_t f, kl;
+        dist_shard(B, r->dist->size - 1, r->dist->size, &f, &kl); /* the largest shard */
+        if (model_reserve_shard(&r->m, kl, B, r->T, err)) goto out;
+        info(hooks, "data-parallel: %d ranks, batches of %zu windows split %zu..%zu per rank, "
+             "%zu trained parameters summed per step", r->dist->size, B, B / r->dist->size,
+             kl, params_count(&r->m.pt, PARAM_TRAINED));
+    } else if (model_reserve(&r->m, B, r->T, err)) {
+        goto out;
+    }
 
     ls.shuffle_at_epoch_start = r->rng_shuffle;
     if (cfg->resume) {
@@ -1093,6 +1134,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     adam_config_default(&mi_opt);
     mi_opt.lr = cfg->lr;
     const size_t n_batches = (n + B - 1) / B;
+    const int64_t first_step = ls.step;
     const double total_steps = (double)(cfg->epochs * n_batches);
     const double warmup_steps = floor(cfg->warmup_epochs * (double)n_batches + 0.5);
     int *signer_arg = r->d.num_signers ? r->sig : NULL;
@@ -1113,11 +1155,28 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         double lambda = cfg->lambda_grl;
         for (size_t b = ls.batch; b < n_batches; b++) {
             size_t lo = b * B, k = n - lo < B ? n - lo : B;
-            fill_train(r, r->perm + lo, k, (uint64_t)ls.epoch * n + lo);
-            if (model_reserve(&r->m, k, r->T, err)) goto out;
-            struct model_inputs in = {.B = k, .T = r->T, .x = model_input(r, k),
+            /* this rank's shard [f, f + kl) of the batch (all of it alone) */
+            size_t f = 0, kl = k;
+            struct model_shard shard = {0};
+            if (r->sharded) {
+                dist_shard(k, r->dist->rank, r->dist->size, &f, &kl);
+                for (size_t i = 0; i < k; i++) {
+                    const size_t wi = r->perm[lo + i];
+                    r->y_all[i] = r->class_of_label[r->ds.windows[wi].label];
+                    r->sig_all[i] = r->signer_of_window[wi];
+                }
+                shard = (struct model_shard){.dist = r->dist, .B_all = k, .first = f,
+                                             .y_all = r->y_all,
+                                             .signer_all = signer_arg ? r->sig_all : NULL};
+            }
+            fill_train(r, r->perm + lo + f, kl, (uint64_t)ls.epoch * n + lo + f);
+            if (r->sharded ? model_reserve_shard(&r->m, kl, k, r->T, err)
+                           : model_reserve(&r->m, k, r->T, err))
+                goto out;
+            struct model_inputs in = {.B = kl, .T = r->T, .x = model_input(r, kl),
                                       .stats = r->stats,
-                                      .y = r->y, .signer = signer_arg};
+                                      .y = r->y, .signer = signer_arg,
+                                      .shard = r->sharded ? &shard : NULL};
             lambda = cfg->grl_schedule == GRL_DANN && total_steps > 0
                          ? cfg->lambda_grl *
                                (2.0 / (1.0 + exp(-10.0 * (double)ls.step / total_steps)) - 1.0)
@@ -1134,6 +1193,10 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
             struct model_losses L;
             model_backward(&r->m, &in, &lc, &L);
             if (cfg->use_mi_minimization) ls.mi_step++;
+            /* the whole batch's gradient: one all-reduce over the trained range */
+            if (r->sharded)
+                dist_sum_f32(r->dist, r->m.pt.grad + r->m.pt.kind_begin[PARAM_TRAINED],
+                             r->m.pt.kind_end[PARAM_TRAINED] - r->m.pt.kind_begin[PARAM_TRAINED]);
             grad_clip(r->m.pt.grad, r->m.pt.kind_begin[PARAM_TRAINED],
                       r->m.pt.kind_end[PARAM_TRAINED], cfg->clip_grad);
             /* the step's learning rate from its 0-based index over the whole run (so a resumed
@@ -1145,8 +1208,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
                       r->m.pt.kind_begin[PARAM_TRAINED], r->m.pt.kind_end[PARAM_TRAINED], &opt,
                       ls.step);
             ls.loss_sum += L.total * (double)k;
-            for (size_t i = 0; i < k; i++)
-                ls.correct += argmax(r->m.act.logits + i * NC, NC) == r->y[i];
+            double correct = 0.0;
+            for (size_t i = 0; i < kl; i++)
+                correct += argmax(r->m.act.logits + i * NC, NC) == r->y[i];
             ls.seen += (double)k;
             ls.batch = b + 1;
             if (hooks->progress) {
@@ -1155,8 +1219,20 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
                                 (double)(b + 1 - first_batch) * (double)B / (el + 1e-9),
                                 ls.loss_sum / ls.seen, el);
             }
-            if (stop_requested && b + 1 < n_batches) {
-                if (save_last(r, &ls, config_json, err)) goto out;
+            bool stop = stop_requested != 0;
+            if (r->sharded) {
+                /* the batch's count, and whether any rank was asked to stop */
+                double v2[2] = {correct, stop ? 1.0 : 0.0};
+                dist_sum_f64(r->dist, v2, 2);
+                correct = v2[0];
+                stop = v2[1] > 0.0;
+            }
+            ls.correct += correct;
+            if (stop && b + 1 < n_batches) {
+                if (r->root && save_last(r, &ls, config_json, err)) goto out;
+                /* the others end only once the checkpoint is written: mpirun takes a rank
+                 * that exits 130 for a failure and kills the rest a second later */
+                if (r->sharded) dist_barrier(r->dist);
                 info(hooks, "interrupted in epoch %zu after batch %zu of %zu: %s/last.safetensors "
                      "written; continue with --resume", ls.epoch + 1, b + 1, n_batches,
                      cfg->out_dir);
@@ -1167,35 +1243,50 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
         double *v = ls.hist + ls.epoch * HIST_COLS;
         v[HIST_TRAIN_LOSS] = ls.loss_sum / ls.seen;
         v[HIST_TRAIN_ACC] = ls.correct / ls.seen;
-        if (evaluate(r, v, err)) goto out;
+        if (r->root && evaluate(r, v, err)) goto out;
         v[HIST_LAMBDA] = lambda;
         v[HIST_SECONDS] = now_s() - t0;
+        if (r->sharded) /* rank 0's validation: every rank then takes the same decisions */
+            dist_bcast_f64(r->dist, v, HIST_COLS);
         double mv = metric_of(v, cfg->best_metric);
         bool is_best = better(mv, ls.best, ls.have_best, cfg->best_metric);
         if (is_best) {
             ls.best = mv;
             ls.have_best = true;
-            if (cfg->save_best && save_best(r, config_json, ls.epoch + 1, mv, err)) goto out;
+            if (r->root && cfg->save_best && save_best(r, config_json, ls.epoch + 1, mv, err))
+                goto out;
         }
         ls.batch = 0;
         ls.shuffle_at_epoch_start = r->rng_shuffle;
         ls.epoch++;
-        if (save_last(r, &ls, config_json, err)) goto out;
-        if (cfg->log_csv && write_csv(cfg->out_dir, ls.hist, ls.epoch, err)) goto out;
+        if (r->root && save_last(r, &ls, config_json, err)) goto out;
+        if (r->root && cfg->log_csv && write_csv(cfg->out_dir, ls.hist, ls.epoch, err)) goto out;
         ls.epoch--;
         if (hooks->epoch_done) {
             struct epoch_result er = {.epoch = ls.epoch + 1, .epochs = cfg->epochs, .best = is_best};
             memcpy(er.v, v, sizeof er.v);
             hooks->epoch_done(hooks->ctx, &er);
         }
-        if (stop_requested && ls.epoch + 1 < cfg->epochs) {
+        bool stop = stop_requested != 0;
+        if (r->sharded) {
+            double v1 = stop ? 1.0 : 0.0;
+            dist_sum_f64(r->dist, &v1, 1);
+            stop = v1 > 0.0;
+        }
+        if (stop && ls.epoch + 1 < cfg->epochs) {
             ls.epoch++;
             info(hooks, "interrupted after epoch %zu: continue with --resume", ls.epoch);
             status = TRAINER_INTERRUPTED;
             goto out;
         }
     }
-    if (write_curves(cfg, ls.hist, ls.epoch, err)) goto out;
+    if (r->root && write_curves(cfg, ls.hist, ls.epoch, err)) goto out;
+    if (r->sharded) {
+        const double steps = (double)ls.step - (double)first_step;
+        info(hooks, "data-parallel: gradient all-reduce %.0f bytes per step, %.3f ms per step "
+             "on rank 0 (%.0f steps)", steps > 0 ? r->dist->comm_bytes / steps : 0.0,
+             steps > 0 ? 1e3 * r->dist->comm_s / steps : 0.0, steps);
+    }
     status = TRAINER_OK;
 out:
     free(config_json);

@@ -15,6 +15,10 @@
  * clamped to the training windows there are (one batch of all of them is the same step).
  *
  * The library never prints: progress, per-epoch results and notes go to the hooks.
+ *
+ * Data-parallel (trainer_hooks.dist with several ranks): the same model as one process with
+ * the same --batch and seed, within rounding (docs/decisions.md); a stop asked of any rank
+ * (trainer_request_stop) stops every rank after the same step.
  */
 #ifndef SG_TRAIN_TRAINER_H
 #define SG_TRAIN_TRAINER_H
@@ -54,6 +58,13 @@ struct trainer_hooks {
                      double windows_per_s, double running_loss, double elapsed);
     void (*epoch_done)(void *ctx, const struct epoch_result *r);
     const struct warn_sink *warn;
+    /* The processes of a data-parallel run (core/dist.h); NULL or one rank: this process
+     * trains alone. With several ranks every rank calls trainer_run with the same
+     * configuration: each global --batch is split over the ranks, gradients are summed
+     * (one all-reduce per step), BatchNorm is synchronised, and rank 0 alone evaluates and
+     * writes files (K-means pseudo-signers too: rank 0 fits, the others receive the
+     * centroids). The hooks are called on every rank: give them to rank 0 alone. */
+    struct dist *dist;
 };
 
 /* The files a run writes into cfg->out_dir (NULL-terminated), for the CLI's path checks. */

@@ -115,9 +115,10 @@ struct cli_result run_cliv(const char *const *args)
     return run_cliv_stdin(args, NULL, 0);
 }
 
+static struct cli_result run_argv(char **argv, const char *input, size_t len);
+
 struct cli_result run_cliv_stdin(const char *const *args, const char *input, size_t len)
 {
-    struct cli_result res = {0};
     const char *bin = getenv("SG_BIN");
     if (!bin) fail_msg("SG_BIN is not set (run the tests through ctest)");
     size_t n = 0;
@@ -125,6 +126,20 @@ struct cli_result run_cliv_stdin(const char *const *args, const char *input, siz
     char **argv = calloc(n + 2, sizeof *argv);
     argv[0] = (char *)bin;
     for (size_t i = 0; i < n; i++) argv[i + 1] = (char *)args[i];
+    struct cli_result res = run_argv(argv, input, len);
+    free(argv);
+    return res;
+}
+
+struct cli_result run_progv(const char *const *argv)
+{
+    return run_argv((char **)argv, NULL, 0);
+}
+
+static struct cli_result run_argv(char **argv, const char *input, size_t len)
+{
+    struct cli_result res = {0};
+    const char *bin = argv[0];
 
     char outtmpl[] = "/tmp/sgout.XXXXXX", errtmpl[] = "/tmp/sgerr.XXXXXX";
     int ofd = mkstemp(outtmpl), efd = mkstemp(errtmpl);
@@ -157,7 +172,6 @@ struct cli_result run_cliv_stdin(const char *const *args, const char *input, siz
     close(ofd);
     close(efd);
     if (infd >= 0) close(infd);
-    free(argv);
     return res;
 }
 

@@ -35,6 +35,8 @@ struct cli_result run_cli(const char *arg0, ...);
 struct cli_result run_cliv(const char *const *argv);
 /* The same with `input` (len bytes) as the program's stdin (NULL: /dev/null). */
 struct cli_result run_cliv_stdin(const char *const *argv, const char *input, size_t len);
+/* Runs any program: argv[0] is its path (NULL-terminated arguments), no shell involved. */
+struct cli_result run_progv(const char *const *argv);
 void cli_result_free(struct cli_result *r);
 
 /* Max |a-b| / max(1, |b|) style comparison: fails with the index and both values when
