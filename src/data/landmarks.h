@@ -52,7 +52,7 @@ struct landmarks {
     enum landmark_format format;
     enum skeleton skeleton;
     size_t frames;
-    double fps;            /* 0 when the format does not say (npz, OpenPose JSON) */
+    double fps;            /* 0 when the file does not say (OpenPose JSON, npz without `fps`) */
     /* When `pixels`, x and y are in pixels of a width × height frame, as pose-format stores
      * them; landmarks_normalize() divides them (a size of 0 divides by 1). */
     bool pixels;
@@ -96,7 +96,9 @@ int landmarks_skeleton_of(size_t pose_joints, size_t face_joints, const char *la
                           enum skeleton *out, struct error *err);
 
 /* Writers, atomic (temporary file, fsync, rename). npz: members pose, left_hand, right_hand,
- * face as float32 (values as held: call landmarks_normalize first for normalised values).
+ * face as float32 (values as held: call landmarks_normalize first for normalised values),
+ * and when fps > 0 a member `fps` (a 0-d float32; the npz reader takes a 0-d or 1-element
+ * `fps` as the recording's frame rate).
  * .pose: version 0.2, one person, the components pose-format's MediaPipe Holistic or
  * OpenPose readers name, format XYC or XYZC, confidence 1 for a detected joint (MediaPipe
  * pose with 4 channels: channel 3) and 0 with zero data for a missing one. Pixel values are
