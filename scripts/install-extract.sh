@@ -5,9 +5,16 @@
 # never downloads a browser, and @mediapipe/holistic, which carries MediaPipe's WASM build and
 # every model). As root it runs apt-get; otherwise it prints the command to run and stops.
 # Already-installed packages and an up-to-date node_modules cost nothing on a second run.
+# --with-test-data adds Debian's opencv-doc, whose messi5.jpg the end-to-end tests use
+# (tests/extract/, ctest label `extract`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(chromium ffmpeg)
+case "${1:-}" in
+  --with-test-data) PKGS+=(opencv-doc) ;;
+  "") ;;
+  *) echo "usage: bash scripts/install-extract.sh [--with-test-data]" >&2; exit 2 ;;
+esac
 command -v node >/dev/null 2>&1 || PKGS+=(nodejs)
 command -v npm >/dev/null 2>&1 || PKGS+=(npm)
 missing=()
