@@ -286,8 +286,14 @@ async function main() {
     await page.evaluate((o) => window.sgInit(o),
       {complexity: opts.complexity, refineFace: opts.refineFace,
         probeUrl: process.env.SIGNSTGCN_EXTRACT_PROBE_URL || ''});
-    emit({type: 'ready', startup_s: (Date.now() - t0) / 1000, browser: await browser.version()});
+    emit({type: 'ready', startup_s: (Date.now() - t0) / 1000, browser: await browser.version(),
+      webgl: await page.evaluate(() => window.sgRenderer())});
 
+    let begun = false;
+    let clock = 1000;  /* ms: where the next video's frame 0 goes on the graph's clock (not 0:
+                        * a filter whose last time is 0 takes itself for unstarted) */
+    let last = 0;
+    let untimed = 0;   /* frames sent with the browser's clock (no inner runner found) */
     for (let i = 0; i < opts.files.length; i++) {
       const file = opts.files[i];
       const p = probe(file);
@@ -296,7 +302,8 @@ async function main() {
       const expect = p.image ? 1 : (opts.fps && p.dur ? Math.round(p.dur * opts.fps) : p.frames);
       emit({type: 'video', index: i, path: file, width: p.width, height: p.height, fps,
         frames: expect, image: p.image});
-      await page.evaluate((w, h) => window.sgBegin(w, h), p.width, p.height);
+      await page.evaluate((w, h, f) => window.sgBegin(w, h, f), p.width, p.height, !begun);
+      begun = true;
       reader = new FrameReader(file, p.image ? {} : opts, p.width, p.height);
       let t = 0;
       let failed = null;
@@ -306,15 +313,22 @@ async function main() {
         state.frame = frame;
         let r;
         try {
-          r = await page.evaluate((u) => window.sgFrame(u), origin + 'frame?t=' + t);
+          /* the frame's time in the video, after every earlier video's (the graph wants
+           * timestamps that only grow) */
+          const ms = clock + (fps > 0 ? t * 1000 / fps : t * 1000);
+          r = await page.evaluate((u, m) => window.sgFrame(u, m), origin + 'frame?t=' + t, ms);
+          last = ms;
         } catch (e) {
           failed = 'frame ' + t + ': ' + e.message.split('\n')[0];
           break;
         }
+        if (!r.timed) untimed++;
+        delete r.timed;
         emit(Object.assign({type: 'frame', index: i, t}, r));
         t++;
       }
       state.frame = null;
+      clock = last + 1000;
       reader.kill();
       if (!failed && reader.code !== 0 && reader.code !== undefined) {
         failed = 'ffmpeg failed after ' + t + ' frames: ' +
@@ -324,6 +338,10 @@ async function main() {
       reader = null;
       if (failed) emit({type: 'error', index: i, message: failed});
       else emit({type: 'end', index: i, frames: t});
+    }
+    if (untimed) {
+      process.stderr.write('extract.js: warning: ' + untimed + ' frames were smoothed on the ' +
+        'browser\'s clock (Holistic\'s inner runner was not found)\n');
     }
     emit({type: 'done', served: state.served, refused: state.refused,
       refused_urls: state.refusedUrls});

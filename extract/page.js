@@ -48,23 +48,55 @@ window.sgInit = async function (opts) {
   return true;
 };
 
-window.sgBegin = function (width, height) {
+/* Before each video but the first: holistic.reset(), so that nothing of the previous video
+ * (tracked regions of interest, landmark and visibility filters) carries over and a video's
+ * landmarks do not depend on what else was in the batch. It rebuilds the graph: measured at
+ * about five frames' time (docs/decisions.md, where a cheaper black frame is weighed). */
+window.sgBegin = function (width, height, first) {
   canvas.width = width;
   canvas.height = height;
-  holistic.reset(); /* no tracking or smoothing carried over from the previous video */
+  if (!first) holistic.reset();
   return true;
 };
 
-window.sgFrame = async function (url) {
+/* What renders WebGL here (for the benchmark's notes), e.g. "ANGLE (Google, Vulkan 1.3.0
+ * (SwiftShader Device (Subzero) ...), SwiftShader driver)". */
+window.sgRenderer = function () {
+  const gl = document.createElement('canvas').getContext('webgl2');
+  if (!gl) return 'no WebGL2';
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  return ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER);
+};
+
+/* Holistic's public send() stamps each frame with performance.now(), so its landmark and
+ * visibility filters (one-euro smoothing) would see processing time — seconds between frames
+ * here — instead of the video's time, and results would depend on the machine's speed. The
+ * solution's inner graph runner takes the timestamp as a second argument (holistic.js of the
+ * pinned 0.5.1675471629: `send=function(a,b){... d=1E3*(void 0===b||null===b?performance.now():b)`);
+ * we give it the frame's time in the video. When that inner runner is not found the public
+ * send() is used (and `timed` says so). */
+function sendTimed(image, ms) {
+  for (const k of Object.keys(holistic)) {
+    const inner = holistic[k];
+    if (inner && typeof inner === 'object' && typeof inner.send === 'function' &&
+        inner.send.length === 2 && typeof inner.initialize === 'function') {
+      return inner.send({image}, ms).then(() => true);
+    }
+  }
+  return holistic.send({image}).then(() => false);
+}
+
+window.sgFrame = async function (url, ms) {
   const res = await fetch(url);
   if (!res.ok) throw new Error('frame fetch ' + url + ': HTTP ' + res.status);
   const buf = await res.arrayBuffer();
   const img = new ImageData(new Uint8ClampedArray(buf), canvas.width, canvas.height);
   ctx.putImageData(img, 0, 0);
   latest = null;
-  await holistic.send({image: canvas});
+  const timed = await sendTimed(canvas, ms);
   const r = latest || {};
   return {
+    timed,
     pose: flat(r.poseLandmarks, true),
     left_hand: flat(r.leftHandLandmarks, false),
     right_hand: flat(r.rightHandLandmarks, false),
