@@ -2,7 +2,11 @@
 /* extract.js — MediaPipe Holistic landmarks of videos and images, offline, for
  * `signstgcn extract` (which runs this program; it is not meant to be run by hand, but can be).
  *
- *   node extract.js [--fps N] [--complexity 0|1|2] [--refine-face] [--chromium PATH] FILE...
+ *   node extract.js [--fps N] [--complexity 0|1|2] [--refine-face] [--inference cpu|gpu]
+ *                   [--chromium PATH] FILE...
+ *
+ * --inference: where TFLite runs the models, cpu (default; $SIGNSTGCN_EXTRACT_INFERENCE
+ * overrides) or gpu (WebGL, which is software SwiftShader on a machine without a GPU).
  *
  * How: ffprobe reads each file's size, frame rate and rotation; ffmpeg decodes it to raw RGBA
  * frames (resampled to --fps N when given); a local HTTP server on 127.0.0.1 serves page.html,
@@ -45,12 +49,13 @@ function emit(rec) {
 function usage(msg) {
   process.stderr.write('extract.js: ' + msg + '\n' +
     'usage: node extract.js [--fps N] [--complexity 0|1|2] [--refine-face] ' +
-    '[--chromium PATH] FILE...\n');
+    '[--inference cpu|gpu] [--chromium PATH] FILE...\n');
   process.exit(2);
 }
 
 function parseArgs(argv) {
-  const o = {fps: 0, complexity: 1, refineFace: false, chromium: null, files: []};
+  const o = {fps: 0, complexity: 1, refineFace: false, chromium: null, files: [],
+    inference: process.env.SIGNSTGCN_EXTRACT_INFERENCE || 'cpu'};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--fps') {
@@ -61,6 +66,9 @@ function parseArgs(argv) {
       if (![0, 1, 2].includes(o.complexity)) usage('--complexity expects 0, 1 or 2');
     } else if (a === '--refine-face') {
       o.refineFace = true;
+    } else if (a === '--inference') {
+      o.inference = argv[++i];
+      if (!['cpu', 'gpu'].includes(o.inference)) usage('--inference expects cpu or gpu');
     } else if (a === '--chromium') {
       o.chromium = argv[++i];
       if (!o.chromium) usage('--chromium expects a path');
@@ -70,6 +78,7 @@ function parseArgs(argv) {
       o.files.push(a);
     }
   }
+  if (!['cpu', 'gpu'].includes(o.inference)) usage('inference must be cpu or gpu (SIGNSTGCN_EXTRACT_INFERENCE)');
   if (!o.files.length) usage('no input file');
   return o;
 }
@@ -284,10 +293,10 @@ async function main() {
     page.on('pageerror', (e) => process.stderr.write('extract.js: page error: ' + e.message + '\n'));
     await page.goto(origin + 'page.html', {waitUntil: 'load'});
     await page.evaluate((o) => window.sgInit(o),
-      {complexity: opts.complexity, refineFace: opts.refineFace,
+      {complexity: opts.complexity, refineFace: opts.refineFace, inference: opts.inference,
         probeUrl: process.env.SIGNSTGCN_EXTRACT_PROBE_URL || ''});
     emit({type: 'ready', startup_s: (Date.now() - t0) / 1000, browser: await browser.version(),
-      webgl: await page.evaluate(() => window.sgRenderer())});
+      webgl: await page.evaluate(() => window.sgRenderer()), inference: opts.inference});
 
     let begun = false;
     let clock = 1000;  /* ms: where the next video's frame 0 goes on the graph's clock (not 0:

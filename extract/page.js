@@ -36,6 +36,10 @@ window.sgInit = async function (opts) {
     refineFaceLandmarks: opts.refineFace,
     smoothLandmarks: true,
     enableSegmentation: false,
+    /* TFLite on the CPU (XNNPACK, WASM SIMD) rather than through WebGL: here WebGL is
+     * SwiftShader, software, and GPU inference spent ~95% of the CPU time in chromium's GPU
+     * process — 20x slower (docs/decisions.md). The option defaults to true on iOS only. */
+    useCpuInference: opts.inference !== 'gpu',
     minDetectionConfidence: 0.5,
     minTrackingConfidence: 0.5,
   });
