@@ -18,7 +18,7 @@ time.
 """
 import argparse
 import ast
-import io
+import json
 import struct
 import subprocess
 import sys
@@ -56,21 +56,34 @@ def read_npz(path):
     return out
 
 
-def frame_rgb(source, t):
-    """(width, height, bytearray RGB) of frame t of source, as ffmpeg decodes it."""
+def frame_rgb(source, t, fps):
+    """(width, height, bytearray RGB, source frame) of the recording's frame t, as ffmpeg
+    decodes it. When the recording's fps (its npz `fps`) differs from the source's, as after
+    `signstgcn extract --fps N`, frame t is the source frame nearest to t / fps seconds."""
     probe = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
-                            "stream=width,height", "-of", "csv=p=0", source],
-                           capture_output=True, text=True)
+                            "stream=width,height,avg_frame_rate:stream_tags=rotate:"
+                            "stream_side_data=rotation",
+                            "-of", "json", source], capture_output=True, text=True)
     if probe.returncode != 0:
         sys.exit(f"draw_landmarks: '{source}': ffprobe: {probe.stderr.strip().splitlines()[-1]}")
-    w, h = (int(v) for v in probe.stdout.strip().split(",")[:2])
+    st = json.loads(probe.stdout)["streams"][0]
+    w, h = st["width"], st["height"]
+    rot = float(st.get("tags", {}).get("rotate", 0))
+    for sd in st.get("side_data_list", []):
+        rot = float(sd.get("rotation", rot))
+    if abs(rot) % 180 == 90:  # ffmpeg turns the picture upright, as the extractor sees it
+        w, h = h, w
+    num, _, den = st.get("avg_frame_rate", "0/1").partition("/")
+    src_fps = float(num) / float(den or 1) if float(den or 1) else 0.0
+    if fps > 0 and src_fps > 0 and abs(fps - src_fps) > 1e-3:
+        t = int(round(t * src_fps / fps))
     dec = subprocess.run(["ffmpeg", "-v", "error", "-i", source, "-vf", f"select=eq(n\\,{t})",
                           "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True)
     if dec.returncode != 0 or len(dec.stdout) != w * h * 3:
         sys.exit(f"draw_landmarks: '{source}': cannot decode frame {t} "
                  f"({len(dec.stdout)} bytes, expected {w * h * 3})")
-    return w, h, bytearray(dec.stdout)
+    return w, h, bytearray(dec.stdout), t
 
 
 class Canvas:
@@ -134,7 +147,8 @@ def main():
                     help="X0,Y0,X1,Y1 in pixels of the source, drawn in white")
     a = ap.parse_args()
     m = read_npz(a.npz)
-    w, h, rgb = frame_rgb(a.source, a.frame)
+    fps = m["fps"][1][0] if "fps" in m else 0.0
+    w, h, rgb, src_t = frame_rgb(a.source, a.frame, fps)
     cv = Canvas(w, h, rgb, a.scale)
     s = a.scale
 
@@ -177,7 +191,7 @@ def main():
         if len(pose) > wrist and pose[wrist]:
             cv.cross(*pose[wrist], colour, 4 * s)
     cv.png(a.out)
-    print(f"{a.out}: frame {a.frame} of {a.source} ({w}x{h}, scale {s}); "
+    print(f"{a.out}: frame {a.frame} (source frame {src_t}) of {a.source} ({w}x{h}, scale {s}); "
           f"pose {'yes' if any(pose) else 'no'}, hands {', '.join(found) or 'none'}, "
           f"face {'yes' if any(points('face')) else 'no'}")
 
