@@ -7,6 +7,8 @@
  *
  * --inference: where TFLite runs the models, cpu (default; $SIGNSTGCN_EXTRACT_INFERENCE
  * overrides) or gpu (WebGL, which is software SwiftShader on a machine without a GPU).
+ * $SIGNSTGCN_EXTRACT_ANGLE picks chromium's ANGLE back end (swiftshader by default; gl and
+ * vulkan measured no faster here). $SIGNSTGCN_CHROMIUM or --chromium: the browser.
  *
  * How: ffprobe reads each file's size, frame rate and rotation; ffmpeg decodes it to raw RGBA
  * frames (resampled to --fps N when given); a local HTTP server on 127.0.0.1 serves page.html,
