@@ -335,6 +335,12 @@ static void test_cli_fake_extractor(void **state)
     assert_true(lm.fps == 0);
     assert_true(isnan(lm.part[DATA_PART_POSE].data[0]));
     landmarks_free(&lm);
+    /* inspect reads the folder and shows the frame rate where there is one */
+    r = run_cli("inspect", "--data", f.out, NULL);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "a.npz: 2 frames, fps 10, "));
+    assert_non_null(strstr(r.out, "c.npz: 1 frames, 1 window"));
+    cli_result_free(&r);
 
     /* a rerun skips what exists and starts nothing (the stand-in would fail the run) */
     setenv("FAKE_STATUS", "3", 1);

@@ -23,6 +23,7 @@
 #include "graph/topology.h"
 
 struct error;
+struct npz;
 
 enum landmark_format { LANDMARK_NPZ = 0, LANDMARK_POSE, LANDMARK_OPENPOSE };
 #define LANDMARK_FORMAT_COUNT 3
@@ -75,6 +76,9 @@ struct landmark_read_opts {
 int landmarks_read(struct landmarks *lm, const char *path, const struct landmark_read_opts *o,
                    struct error *err);
 int landmarks_read_npz(struct landmarks *lm, const char *path, struct error *err);
+/* The optional `fps` member of an open npz (0-d or 1 element, finite, >= 0) into *fps; 0 when
+ * the archive has none. Shared by landmarks_read_npz and the dataset loader. */
+int landmarks_npz_fps(struct npz *z, const char *path, double *fps, struct error *err);
 int landmarks_read_pose(struct landmarks *lm, const char *path, size_t person,
                         struct error *err);
 /* The same from a buffer (fuzzing, tests); `label` stands for the path. */
