@@ -13,7 +13,8 @@
  *     a text file named .mp4 (one error line naming it), and the photo itself as a one-frame
  *     video; exit 1 for the text file, the other outputs written; no page request refused;
  *  3. a rerun skips the existing outputs; `--to pose --refine-face --overwrite` on the photo
- *     gives a `.pose` with a 478-point face, the picture's size, the same wrists;
+ *     gives a `.pose` with a 478-point face, the picture's size, the same wrists, and on a
+ *     white picture alone beside it a `.pose` with every point missing, a warning, exit 0;
  *  4. a page that asks for an address outside 127.0.0.1 (SIGNSTGCN_EXTRACT_PROBE_URL, a hook
  *     of extract/page.js) has the request refused, counted and named, and exit 1.
  * About three extractor starts and eight frames: ~1–2 minutes on two busy cores.
@@ -229,13 +230,29 @@ static void test_batch(void **state)
 static void test_pose_refined(void **state)
 {
     (void)state;
-    char *out = path_join(g_dir, "poses");
-    struct cli_result r = run_cli("extract", g_photo, "--out", out, "--to", "pose",
+    char *out = path_join(g_dir, "poses"), *blank = path_join(g_dir, "blank.png");
+    struct cli_result r = run_cli("extract", g_photo, blank, "--out", out, "--to", "pose",
                                   "--refine-face", "--complexity", "2", "--overwrite", NULL);
     fprintf(stderr, "%s%s", r.out, r.err);
+    /* a picture with nobody in it: written, all missing, a warning, and still exit 0 */
     assert_int_equal(r.exit_code, 0);
+    assert_int_equal(count_lines_with(r.err, "blank.png': no person found in its 1 frame"), 1);
+    assert_non_null(strstr(r.err, "2 inputs: 2 written, 0 skipped, 0 failed"));
     assert_non_null(strstr(r.err, ", 0 refused"));
     cli_result_free(&r);
+    char *bp = path_join(out, "blank.pose");
+    struct landmarks bl;
+    struct error berr;
+    if (landmarks_read_pose(&bl, bp, 0, &berr)) fail_msg("%s", berr.msg);
+    assert_int_equal(bl.frames, 1);
+    for (int q = 0; q < DATA_PART_COUNT; q++) {
+        size_t n = bl.frames * bl.part[q].joints * bl.part[q].channels;
+        assert_true(n > 0);
+        for (size_t i = 0; i < n; i++) assert_true(isnan(bl.part[q].data[i]));
+    }
+    landmarks_free(&bl);
+    free(bp);
+    free(blank);
     char *p = path_join(out, "photo.pose");
     struct landmarks lm;
     struct error err;
