@@ -326,7 +326,8 @@ static int handle(struct run *r, const struct extract_rec *rec, const char *labe
         r->pg.done = 0;
         r->pg.expect = rec->frames;
         r->pg.t0 = r->pg.last = now_s();
-        r->pg.last -= 1e9;
+        if (r->pg.tty) r->pg.last -= 1e9; /* a terminal sees the bar at once; a log only the
+                                             end (and every 30 s) */
         progress_draw(&r->pg, false);
         break;
     case EXTRACT_FRAME:
