@@ -124,7 +124,9 @@ int extract_rec_parse(struct extract_rec *r, const char *line, size_t len, const
     cJSON *o = cJSON_ParseWithLength(line, len);
     if (!o || !cJSON_IsObject(o)) {
         cJSON_Delete(o);
-        return error_set(err, "%s: not a JSON object: '%.60s'", label, line);
+        /* the line is not NUL-terminated: print at most its length */
+        return error_set(err, "%s: not a JSON object: '%.*s'", label, (int)(len < 60 ? len : 60),
+                         line);
     }
     int rc = -1;
     const cJSON *ty = cJSON_GetObjectItemCaseSensitive(o, "type");
