@@ -53,5 +53,6 @@ int cmd_embed(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
 
 #endif

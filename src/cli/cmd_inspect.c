@@ -97,7 +97,10 @@ static void print_dataset(const struct dataset *ds, const int32_t *order, size_t
         }
         frames += v->frames;
         labelled += lab;
-        if (v->format == LANDMARK_NPZ)
+        if (v->format == LANDMARK_NPZ && v->fps > 0) /* an `fps` member (extract writes it) */
+            printf("%s.npz: %zu frames, fps %g, %zu window%s", v->id, v->frames, v->fps,
+                   v->n_windows, v->n_windows == 1 ? "" : "s");
+        else if (v->format == LANDMARK_NPZ)
             printf("%s.npz: %zu frames, %zu window%s", v->id, v->frames, v->n_windows,
                    v->n_windows == 1 ? "" : "s");
         else

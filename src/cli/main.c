@@ -28,6 +28,7 @@ static const struct command commands[] = {
     {"eval", cmd_eval, "metrics, confusion matrix, per-signer accuracy and signer probe of a checkpoint"},
     {"detect", cmd_detect, "signing per frame and as segments (CSV, ELAN, PNG) in whole recordings; live from stdin"},
     {"convert", cmd_convert, "convert recordings between npz, .pose and OpenPose JSON"},
+    {"extract", cmd_extract, "MediaPipe Holistic landmarks of videos, offline (optional extractor)"},
     {"version", cmd_version, "print the version"},
 };
 

@@ -258,6 +258,7 @@ static int load_video(const struct data_config *cfg, struct data_video *v, struc
                   v->path);
         goto out;
     }
+    if (landmarks_npz_fps(&z, v->path, &v->fps, err)) goto out; /* optional member */
 
     /* The skeleton, from the pose's and the face's sizes. */
     {

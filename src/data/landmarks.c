@@ -170,6 +170,26 @@ static int alloc_part(struct landmarks *lm, int p, size_t joints, size_t channel
 
 /* ---- npz -------------------------------------------------------------------------------- */
 
+int landmarks_npz_fps(struct npz *z, const char *path, double *fps, struct error *err)
+{
+    *fps = 0;
+    int fi = npz_find(z, "fps");
+    if (fi < 0) return 0;
+    const struct npz_member *m = &z->members[fi];
+    float v = 0;
+    if (!m->ok) return error_set(err, "landmarks: '%s': member 'fps': %s", path, m->reason);
+    if (m->count != 1)
+        return error_set(err, "landmarks: '%s': member 'fps' has %zu values (expected one "
+                              "number)",
+                         path, m->count);
+    if (npz_read_f32(z, (size_t)fi, &v, 1, err)) return -1;
+    if (!isfinite(v) || v < 0)
+        return error_set(err, "landmarks: '%s': member 'fps' is %g (expected a frame rate >= 0)",
+                         path, (double)v);
+    *fps = v;
+    return 0;
+}
+
 int landmarks_read_npz(struct landmarks *lm, const char *path, struct error *err)
 {
     memset(lm, 0, sizeof *lm);
@@ -222,6 +242,7 @@ int landmarks_read_npz(struct landmarks *lm, const char *path, struct error *err
             npz_read_f32(&z, (size_t)idx[p], lm->part[p].data, m->count, err))
             goto out;
     }
+    if (landmarks_npz_fps(&z, path, &lm->fps, err)) goto out;
     if (landmarks_skeleton_of(lm->part[DATA_PART_POSE].joints, lm->part[DATA_PART_FACE].joints,
                               path, &lm->skeleton, err))
         goto out;
@@ -658,6 +679,13 @@ int landmarks_write_npz(const struct landmarks *lm, const char *path, struct err
         if (!lp->data) continue;
         size_t shape[3] = {lm->frames, lp->joints, lp->channels};
         if (npz_writer_add_f32(&w, data_part_name((enum data_part)p), 3, shape, lp->data, err)) {
+            npz_writer_abort(&w);
+            return -1;
+        }
+    }
+    if (lm->fps > 0) { /* a 0-d float32, as np.savez(fps=np.float32(25)) stores it */
+        float fps = (float)lm->fps;
+        if (npz_writer_add_f32(&w, "fps", 0, NULL, &fps, err)) {
             npz_writer_abort(&w);
             return -1;
         }

@@ -23,6 +23,7 @@
 #include "graph/topology.h"
 
 struct error;
+struct npz;
 
 enum landmark_format { LANDMARK_NPZ = 0, LANDMARK_POSE, LANDMARK_OPENPOSE };
 #define LANDMARK_FORMAT_COUNT 3
@@ -52,7 +53,7 @@ struct landmarks {
     enum landmark_format format;
     enum skeleton skeleton;
     size_t frames;
-    double fps;            /* 0 when the format does not say (npz, OpenPose JSON) */
+    double fps;            /* 0 when the file does not say (OpenPose JSON, npz without `fps`) */
     /* When `pixels`, x and y are in pixels of a width × height frame, as pose-format stores
      * them; landmarks_normalize() divides them (a size of 0 divides by 1). */
     bool pixels;
@@ -75,6 +76,9 @@ struct landmark_read_opts {
 int landmarks_read(struct landmarks *lm, const char *path, const struct landmark_read_opts *o,
                    struct error *err);
 int landmarks_read_npz(struct landmarks *lm, const char *path, struct error *err);
+/* The optional `fps` member of an open npz (0-d or 1 element, finite, >= 0) into *fps; 0 when
+ * the archive has none. Shared by landmarks_read_npz and the dataset loader. */
+int landmarks_npz_fps(struct npz *z, const char *path, double *fps, struct error *err);
 int landmarks_read_pose(struct landmarks *lm, const char *path, size_t person,
                         struct error *err);
 /* The same from a buffer (fuzzing, tests); `label` stands for the path. */
@@ -96,7 +100,9 @@ int landmarks_skeleton_of(size_t pose_joints, size_t face_joints, const char *la
                           enum skeleton *out, struct error *err);
 
 /* Writers, atomic (temporary file, fsync, rename). npz: members pose, left_hand, right_hand,
- * face as float32 (values as held: call landmarks_normalize first for normalised values).
+ * face as float32 (values as held: call landmarks_normalize first for normalised values),
+ * and when fps > 0 a member `fps` (a 0-d float32; the npz reader takes a 0-d or 1-element
+ * `fps` as the recording's frame rate).
  * .pose: version 0.2, one person, the components pose-format's MediaPipe Holistic or
  * OpenPose readers name, format XYC or XYZC, confidence 1 for a detected joint (MediaPipe
  * pose with 4 channels: channel 3) and 0 with zero data for a missing one. Pixel values are
