@@ -227,8 +227,9 @@ static int run(const struct opts *o, int J)
                     const struct model_inputs part = {.B = nb, .T = T,
                                                       .x = x + b0 * T * layout.num_joints * 2,
                                                       .stats = stats + b0 * 4, .y = y + b0};
-                    /* re-plans only when nb changes (the last chunk), as infer.c does */
-                    if (model_reserve_inference(&m, nb, T, &err)) {
+                    /* re-plans only when nb changes (the last chunk), as infer.c does; with
+                     * training too, the training arena serves the whole batch (chunk = B) */
+                    if (infer_only && model_reserve_inference(&m, nb, T, &err)) {
                         fprintf(stderr, "bench_model: %s\n", err.msg);
                         return 1;
                     }
