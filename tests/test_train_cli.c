@@ -25,21 +25,14 @@ static char *root, *data;
 static int setup(void **state)
 {
     (void)state;
-    root = tmpdir_make();
-    data = path_join(root, "data");
-    struct cli_result r = run_cli("synth", "--out", data, "--videos", "8", "--signers", "4",
-                                  "--frames", "90", "--seed", "1", NULL);
-    if (r.exit_code != 0) fail_msg("synth failed: %s", r.err);
-    cli_result_free(&r);
+    synth_dataset_make(&root, &data, 8, 4, 90, 1);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    tmpdir_remove(root);
-    free(root);
-    free(data);
+    synth_dataset_remove(&root, &data);
     return 0;
 }
 

@@ -205,3 +205,26 @@ void assert_close_f32(const float *a, const float *b, size_t n, double rtol, dou
                      rtol, atol);
     }
 }
+
+void synth_dataset_make(char **root, char **data, int videos, int signers, int frames, int seed)
+{
+    char v[16], sg[16], f[16], sd[16];
+    snprintf(v, sizeof v, "%d", videos);
+    snprintf(sg, sizeof sg, "%d", signers);
+    snprintf(f, sizeof f, "%d", frames);
+    snprintf(sd, sizeof sd, "%d", seed);
+    *root = tmpdir_make();
+    *data = path_join(*root, "data");
+    struct cli_result r = run_cli("synth", "--out", *data, "--videos", v, "--signers", sg,
+                                  "--frames", f, "--seed", sd, NULL);
+    if (r.exit_code != 0) fail_msg("synth failed: %s", r.err);
+    cli_result_free(&r);
+}
+
+void synth_dataset_remove(char **root, char **data)
+{
+    tmpdir_remove(*root);
+    free(*root);
+    free(*data);
+    *root = *data = NULL;
+}

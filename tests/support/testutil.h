@@ -38,6 +38,11 @@ struct cli_result run_cliv_stdin(const char *const *argv, const char *input, siz
 /* Runs any program: argv[0] is its path (NULL-terminated arguments), no shell involved. */
 struct cli_result run_progv(const char *const *argv);
 void cli_result_free(struct cli_result *r);
+/* The CLI tests' common set-up: a fresh temporary folder *root holding *data = <root>/data,
+ * a dataset written by `signstgcn synth --videos V --signers S --frames F --seed N`; fails
+ * the test when synth does. synth_dataset_remove deletes the folder and frees both paths. */
+void synth_dataset_make(char **root, char **data, int videos, int signers, int frames, int seed);
+void synth_dataset_remove(char **root, char **data);
 
 /* Max |a-b| / max(1, |b|) style comparison: fails with the index and both values when
  * |a-b| > atol + rtol*|b| for some element. */
