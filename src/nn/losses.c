@@ -49,6 +49,17 @@ double cross_entropy_smooth_loss(float *dlogits, const float *logits, const int 
                                      cross_entropy_weight_sum(y, w, B, K));
 }
 
+/* log Σ_c exp(l[c]) of one row of K logits, in double, shifted by the row's maximum. */
+static double row_lse(const float *l, size_t K)
+{
+    double mx = -INFINITY;
+    for (size_t c = 0; c < K; c++)
+        if ((double)l[c] > mx) mx = (double)l[c];
+    double den = 0.0;
+    for (size_t c = 0; c < K; c++) den += exp((double)l[c] - mx);
+    return mx + log(den);
+}
+
 /* Plain cross-entropy rows over a given weight sum (the eps = 0 case of the smoothed one, kept
  * apart so that its arithmetic is the unsmoothed formula's). */
 static double cross_entropy_rows(float *dlogits, const float *logits, const int *y,
@@ -59,12 +70,7 @@ static double cross_entropy_rows(float *dlogits, const float *logits, const int 
     double loss = 0.0;
     for (size_t b = 0; b < B; b++) {
         const float *l = logits + b * K;
-        double mx = -INFINITY;
-        for (size_t c = 0; c < K; c++)
-            if ((double)l[c] > mx) mx = (double)l[c];
-        double den = 0.0;
-        for (size_t c = 0; c < K; c++) den += exp((double)l[c] - mx);
-        double lse = mx + log(den);
+        double lse = row_lse(l, K);
         double wb = w ? (double)w[y[b]] : 1.0;
         loss += wb * (lse - (double)l[y[b]]);
         if (dlogits) {
@@ -89,12 +95,7 @@ double cross_entropy_smooth_part(float *dlogits, const float *logits, const int 
     double loss = 0.0;
     for (size_t b = 0; b < B; b++) {
         const float *l = logits + b * K;
-        double mx = -INFINITY;
-        for (size_t c = 0; c < K; c++)
-            if ((double)l[c] > mx) mx = (double)l[c];
-        double den = 0.0;
-        for (size_t c = 0; c < K; c++) den += exp((double)l[c] - mx);
-        const double lse = mx + log(den);
+        const double lse = row_lse(l, K);
         double ce = 0.0;
         for (size_t c = 0; c < K; c++)
             ce += (c == (size_t)y[b] ? on : off) * (lse - (double)l[c]);
