@@ -286,20 +286,6 @@ static void write_records(struct fake *f, size_t refused, bool finish)
     fclose(fp);
 }
 
-static size_t count_lines_with(const char *text, const char *needle)
-{
-    size_t n = 0;
-    for (const char *l = text; l && *l;) {
-        const char *e = strchr(l, '\n');
-        size_t len = e ? (size_t)(e - l) : strlen(l);
-        char *line = strndup(l, len);
-        n += strstr(line, needle) != NULL;
-        free(line);
-        l += len + (e ? 1 : 0);
-    }
-    return n;
-}
-
 static void test_cli_fake_extractor(void **state)
 {
     (void)state;

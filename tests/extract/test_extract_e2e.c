@@ -106,20 +106,6 @@ static void check_person(const struct landmarks *lm, size_t face_joints, const c
     }
 }
 
-static size_t count_lines_with(const char *text, const char *needle)
-{
-    size_t n = 0;
-    for (const char *l = text; l && *l;) {
-        const char *e = strchr(l, '\n');
-        size_t len = e ? (size_t)(e - l) : strlen(l);
-        char *line = strndup(l, len);
-        n += strstr(line, needle) != NULL;
-        free(line);
-        l += len + (e ? 1 : 0);
-    }
-    return n;
-}
-
 static int setup(void **state)
 {
     (void)state;

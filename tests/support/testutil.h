@@ -38,6 +38,8 @@ struct cli_result run_cliv_stdin(const char *const *argv, const char *input, siz
 /* Runs any program: argv[0] is its path (NULL-terminated arguments), no shell involved. */
 struct cli_result run_progv(const char *const *argv);
 void cli_result_free(struct cli_result *r);
+/* How many lines of text contain needle (a message said exactly once, say). */
+size_t count_lines_with(const char *text, const char *needle);
 /* The CLI tests' common set-up: a fresh temporary folder *root holding *data = <root>/data,
  * a dataset written by `signstgcn synth --videos V --signers S --frames F --seed N`; fails
  * the test when synth does. synth_dataset_remove deletes the folder and frees both paths. */
