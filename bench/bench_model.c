@@ -77,18 +77,16 @@ static void step_cost(struct cost *c, const struct model *m, size_t B, size_t T)
         const double d = (double)L->dilation, t = (double)T;
         const double taps = (t + 2.0 * (d < t ? t - d : 0.0)) / t; /* rows each tap covers */
         const double kk = (double)K;
-        /* gc.lin, one partition at a time: bias broadcast, SGEMM (read + write H_k); backward
-         * per partition dW, db (reading dH_k), dX (not layer 0: zeroed once, updated K times) */
-        c->flop[0][MPROF_GC_LIN] += 2 * n * ci * Ko;
-        c->bytes[0][MPROF_GC_LIN] += f * (kk * n * ci + 3 * n * Ko);
-        c->flop[1][MPROF_GC_LIN] += (l ? 4 : 2) * n * ci * Ko + n * Ko;
-        c->bytes[1][MPROF_GC_LIN] += f * (3 * n * Ko + kk * n * ci + (l ? (2 * kk + 1) * n * ci : 0));
-        /* gconv per partition: read H_k, write / update G; backward zero dH_k, read dG,
-         * read-modify-write dH_k */
-        c->flop[0][MPROF_GCONV] += 2.0 * (double)nnz * (double)(B * T) * o;
-        c->bytes[0][MPROF_GCONV] += f * (n * Ko + (2 * kk - 1) * n * o);
-        c->flop[1][MPROF_GCONV] += 2.0 * (double)nnz * (double)(B * T) * o;
-        c->bytes[1][MPROF_GCONV] += f * 4 * n * Ko;
+        /* graph convolution, fused per piece of slices and per partition: bias broadcast and
+         * SGEMM into H_k, read back from cache by the aggregation (not counted), write G then
+         * update it K−1 times; backward per partition: read dG, write dH_k, dX (not layer 0:
+         * zeroed once, updated K times), dW and db re-read dH_k and X */
+        c->flop[0][MPROF_GCN] += 2 * n * ci * Ko + 2.0 * (double)nnz * (double)(B * T) * o;
+        c->bytes[0][MPROF_GCN] += f * (kk * n * ci + (2 * kk - 1) * n * o);
+        c->flop[1][MPROF_GCN] += (l ? 4 : 2) * n * ci * Ko + n * Ko +
+                                 2.0 * (double)nnz * (double)(B * T) * o;
+        c->bytes[1][MPROF_GCN] += f * (kk * n * o + 2 * n * Ko + kk * n * ci +
+                                       (l ? (2 * kk + 1) * n * ci : 0));
         /* tconv: three tap SGEMMs (X read per tap, Y written once and updated twice);
          * backward zero dG, dX and dW products */
         c->flop[0][MPROF_TCONV] += 2 * n * o * o * taps;

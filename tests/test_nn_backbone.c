@@ -823,32 +823,47 @@ static void test_block_chain_parity(void **state)
     test_graph_free(&tg);
 }
 
-/* One partition at a time (gconv_*_part, as the model runs them) against the whole kernel:
- * the forward gives the same bits (the same additions in the same order), the backward the
- * same dH slice by slice. */
-static void test_gconv_parts(void **state)
+/* The fused graph convolution (gconv_linear_*, what the model runs) against the Linear and the
+ * aggregation one after the other (the plain loops): the same G, dX and dH_k within float
+ * rounding, and the same bits for 1 and 2 threads. BT spans three pieces, the last one partial. */
+static void test_gconv_linear_fused(void **state)
 {
     (void)state;
-    const size_t J = 75, out = 16, BT = 6;
+    const size_t J = 11, cin = 6, out = 64, BT = 400, N = BT * J, Ko = GK * out;
     struct test_graph tg;
-    test_graph_random(&tg, GK, J, 4.0 / (double)J, 7);
-    const size_t nh = BT * J * GK * out, ng = BT * J * out;
-    float *H = funi(nh, -1, 1, 11), *G = fbuf(ng), *Gp = fbuf(ng), *Hk = fbuf(ng);
-    float *dG = funi(ng, -1, 1, 12), *dH = fbuf(nh), *dHk = fbuf(ng);
-    gconv_forward(G, H, &tg.g, BT, out);
-    gconv_backward(dH, dG, &tg.g, BT, out);
-    for (size_t k = 0; k < GK; k++) {
-        for (size_t r = 0; r < BT * J; r++) /* H_k: columns k·out … of H's rows */
-            memcpy(Hk + r * out, H + r * GK * out + k * out, out * sizeof *Hk);
-        gconv_forward_part(Gp, Hk, &tg.g, k, BT, out);
-        memset(dHk, 0, ng * sizeof *dHk);
-        gconv_backward_part(dHk, dG, &tg.g, k, BT, out);
-        for (size_t r = 0; r < BT * J; r++)
-            if (memcmp(dHk + r * out, dH + r * GK * out + k * out, out * sizeof *dHk))
-                fail_msg("gconv_backward_part k=%zu row %zu differs", k, r);
+    test_graph_random(&tg, GK, J, 0.3, 17);
+    float *X = funi(N * cin, -1, 1, 31), *W = funi(Ko * cin, -1, 1, 32);
+    float *b = funi(Ko, -1, 1, 33), *dG = funi(N * out, -1, 1, 34);
+    float *H_r = fbuf(N * Ko), *G_r = fbuf(N * out), *dH_r = fbuf(N * Ko), *dX_r = fbuf(N * cin);
+    linear_forward_ref(H_r, X, W, b, N, cin, Ko);
+    gconv_forward_ref(G_r, H_r, &tg.g, BT, out);
+    gconv_backward_ref(dH_r, dG, &tg.g, BT, out);
+    linear_backward_ref(dX_r, NULL, NULL, dH_r, X, W, N, cin, Ko);
+    float *G[2], *dX[2], *dHk[2][GK], *Hk = fbuf(N * out);
+    for (int th = 1; th <= 2; th++) {
+        omp_set_num_threads(th);
+        float *g = G[th - 1] = fbuf(N * out), *dx = dX[th - 1] = fbuf(N * cin);
+        gconv_linear_forward(g, Hk, X, W, b, &tg.g, BT, cin, out);
+        assert_close_f32(g, G_r, N * out, 1e-5, 1e-5, "fused gconv G");
+        for (size_t k = 0; k < GK; k++) {
+            float *dh = dHk[th - 1][k] = funi(N * out, -1, 1, 40); /* overwritten, not added to */
+            gconv_linear_backward_part(dx, dh, dG, W + k * out * cin, &tg.g, k, BT, cin, out);
+            for (size_t r = 0; r < N; r++)
+                for (size_t c = 0; c < out; c++)
+                    if (fabsf(dh[r * out + c] - dH_r[r * Ko + k * out + c]) > 1e-5f)
+                        fail_msg("fused gconv dH_%zu row %zu col %zu", k, r, c);
+        }
+        assert_close_f32(dx, dX_r, N * cin, 1e-5, 1e-5, "fused gconv dX");
     }
-    if (memcmp(G, Gp, ng * sizeof *G)) fail_msg("gconv_forward_part differs from gconv_forward");
-    free(H), free(G), free(Gp), free(Hk), free(dG), free(dH), free(dHk);
+    omp_set_num_threads(2);
+    assert_bits_equal(G[0], G[1], N * out * sizeof(float), "fused gconv G (1 vs 2 threads)");
+    assert_bits_equal(dX[0], dX[1], N * cin * sizeof(float), "fused gconv dX (1 vs 2 threads)");
+    for (size_t k = 0; k < GK; k++)
+        assert_bits_equal(dHk[0][k], dHk[1][k], N * out * sizeof(float), "fused gconv dH_k");
+    float *all[] = {X, W, b, dG, H_r, G_r, dH_r, dX_r, Hk, G[0], G[1], dX[0], dX[1]};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+    for (int t = 0; t < 2; t++)
+        for (size_t k = 0; k < GK; k++) free(dHk[t][k]);
     test_graph_free(&tg);
 }
 
@@ -894,7 +909,7 @@ int main(void)
         cmocka_unit_test(test_gconv_gradcheck),
         cmocka_unit_test(test_gconv_deterministic),
         cmocka_unit_test(test_gconv_mediapipe_graphs),
-        cmocka_unit_test(test_gconv_parts),
+        cmocka_unit_test(test_gconv_linear_fused),
         cmocka_unit_test(test_block_tail_fused),
         cmocka_unit_test(test_tconv_matches_reference),
         cmocka_unit_test(test_tconv_gradcheck),

@@ -10,14 +10,17 @@
  * Memory: every activation the backward needs lives in the arena planned by model_reserve()
  * for the batch shape, so a training step allocates nothing. The graph convolution runs one
  * partition at a time (H_k = X·W_kᵀ + b_k, then G += Â_k·H_k; backward dH_k = Â_kᵀ·dG, then
- * gc.lin's part k), so H never takes more than (N, out) — a third of (N, K·out). The end of a
+ * gc.lin's part k), so H never takes more than (N, out) — a third of (N, K·out) — and it runs
+ * fused per piece of (b,t) slices (gconv_linear_forward/backward_part), so a piece's rows of
+ * H_k are aggregated while they are still in cache. The end of a
  * block (BatchNorm's affine, residual, ReLU, Dropout) is one fused pass each way
  * (block_tail_forward/backward) that keeps one bit per element for the backward. The
  * backward walks the same path in reverse with two gradient buffers that swap roles layer
  * after layer — dY, turned in place into dS = d(pre-ReLU sum), and a spare that takes dTC and
  * then dX (the next layer's dY) — plus dG and dH_k in the shared buffer that held H, R and the
  * last Y in the forward. Every backward kernel ADDS into its outputs, so scratch is zeroed
- * right before use (block_tail_backward alone writes, in place).
+ * right before use (block_tail_backward alone writes, in place; the fused graph convolution
+ * overwrites dH_k).
  */
 #include <omp.h>
 #include <stdint.h>
@@ -295,7 +298,7 @@ int model_reserve_inference(struct model *m, size_t B, size_t T, struct error *e
 /* ---- profile ---------------------------------------------------------------------------- */
 
 const char *const model_prof_names[MPROF_COUNT] = {
-    "gc.lin", "gconv", "tconv", "batchnorm", "res_proj", "add+relu+dropout", "joint_mean",
+    "gc.lin+gconv", "tconv", "batchnorm", "res_proj", "add+relu+dropout", "joint_mean",
     "signer_enc", "attention", "gru", "heads+losses"};
 _Static_assert(sizeof model_prof_names / sizeof *model_prof_names == MPROF_COUNT,
                "one name per profile kind");
@@ -394,7 +397,7 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
     struct model_acts *a = &m->act;
     const struct model_idx *x = &m->idx;
     const size_t B = in->B, T = in->T, J = m->cfg.num_joints, N = B * T * J;
-    const size_t K = m->graph->K, S = 2 * m->cfg.coords;
+    const size_t S = 2 * m->cfg.coords;
     const float p = train ? m->cfg.dropout : 0.0f;
     const struct widths w = widths_of(m);
     CHECK(a->B == B && a->T == T);
@@ -412,14 +415,9 @@ void model_forward(struct model *m, const struct model_inputs *in, bool train, s
         const struct model_layer_idx *L = &x->layer[l];
         struct model_layer_acts *la = &a->layer[l];
         const size_t cin = L->in, out = L->out;
-        /* one partition at a time: H_k = X·W_kᵀ + b_k, then G (+)= Â_k·H_k */
-        for (size_t k = 0; k < K; k++) {
-            linear_forward(la->H, X, P(L->gc_w) + k * out * cin, P(L->gc_b) + k * out, N, cin,
-                           out);
-            lap(m, &t, 0, MPROF_GC_LIN);
-            gconv_forward_part(la->G, la->H, m->graph, k, B * T, out);
-            lap(m, &t, 0, MPROF_GCONV);
-        }
+        /* one partition at a time, per piece of slices: H_k = X·W_kᵀ + b_k, G (+)= Â_k·H_k */
+        gconv_linear_forward(la->G, la->H, X, P(L->gc_w), P(L->gc_b), m->graph, B * T, cin, out);
+        lap(m, &t, 0, MPROF_GCN);
         tconv_forward(la->TC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, out, out, L->dilation);
         lap(m, &t, 0, MPROF_TCONV);
         if (train && sh) {
@@ -727,12 +725,11 @@ void model_backward(struct model *m, const struct model_inputs *in,
         float *dX = l > 0 ? spare : NULL; /* dTC is no longer needed */
         if (dX) zero(dX, N * cin);
         for (size_t k = 0; k < K; k++) { /* dH_k = Â_kᵀ-aggregation of dG, then gc.lin's part k */
-            zero(a->dH, N * outc);
-            gconv_backward_part(a->dH, dG, m->graph, k, B * T, outc);
-            lap(m, &t, 1, MPROF_GCONV);
-            linear_backward(dX, D(L->gc_w) + k * outc * cin, D(L->gc_b) + k * outc, a->dH, X,
-                            P(L->gc_w) + k * outc * cin, N, cin, outc);
-            lap(m, &t, 1, MPROF_GC_LIN);
+            gconv_linear_backward_part(dX, a->dH, dG, P(L->gc_w) + k * outc * cin, m->graph, k,
+                                       B * T, cin, outc);
+            linear_backward(NULL, D(L->gc_w) + k * outc * cin, D(L->gc_b) + k * outc, a->dH, X,
+                            NULL, N, cin, outc);
+            lap(m, &t, 1, MPROF_GCN);
         }
         if (la->R) {
             linear_backward(dX, D(L->res_w), D(L->res_b), dS, X, P(L->res_w), N, cin, outc);

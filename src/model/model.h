@@ -121,8 +121,7 @@ struct model_acts {
  * NULL (the default) costs one test per kind. The zeroing of a kind's backward scratch counts
  * as that kind's. */
 enum model_prof_kind {
-    MPROF_GC_LIN,     /* gc.lin: the per-joint Linear before the aggregation */
-    MPROF_GCONV,      /* graph aggregation */
+    MPROF_GCN,        /* graph convolution: gc.lin's per-joint Linear and the aggregation */
     MPROF_TCONV,      /* temporal convolution */
     MPROF_BN,         /* BatchNorm */
     MPROF_RES_PROJ,   /* residual projection (in != out) */

@@ -1,7 +1,6 @@
 /* gconv.h — the graph aggregation of an ST-GCN block (SPEC §3.1), forward and backward.
  *
- * The block computes H = X·Wᵀ + b with linear_forward (W = gc.lin.weight (K·out, in)), then
- * this kernel mixes joints with the K partitioned adjacency matrices of struct graph:
+ * The block computes H = X·Wᵀ + b (W = gc.lin.weight (K·out, in)), then this kernel mixes joints with the K partitioned adjacency matrices of struct graph:
  *
  *     G[b,t,i,:] = Σ_k Σ_j Â_k[i,j] · H[b,t,j, k·out:(k+1)·out]
  *
@@ -24,16 +23,19 @@ void gconv_forward(float *G, const float *H, const struct graph *g, size_t BT, s
  *     dH[b,t,j,k·out+c] += Σ_i Â_k[i,j] · dG[b,t,i,c]. */
 void gconv_backward(float *dH, const float *dG, const struct graph *g, size_t BT, size_t out);
 
-/* One partition at a time, for callers that never hold all of H (model/forward.c: the Linear
- * of partition k, then its aggregation, so H takes (N, out) instead of (N, K·out)):
- *   forward:  G (=, k == 0; +=, k > 0) Â_k · Hk,   Hk (BT,J,out);
- *   backward: dHk (BT,J,out) += Â_kᵀ-aggregation of dG.
- * Calling the forward for k = 0 … K−1 gives gconv_forward's bits: each element of G receives
- * the same additions in the same order. */
-void gconv_forward_part(float *G, const float *Hk, const struct graph *g, size_t k, size_t BT,
-                        size_t out);
-void gconv_backward_part(float *dHk, const float *dG, const struct graph *g, size_t k,
-                         size_t BT, size_t out);
+/* The block's whole graph convolution, Linear included, fused per piece of (b,t) slices (what
+ * model/forward.c runs; gconv.c says why):
+ *   forward:  G (BT,J,out) = Σ_k Â_k · (X·W_kᵀ + b_k), with X (BT,J,cin), W = gc.lin.weight
+ *             (K·out, cin), b (K·out) or NULL, and Hk an (BT·J, out) scratch it overwrites;
+ *   backward, partition k: dHk (BT,J,out) = Â_kᵀ-aggregation of dG (overwritten, kept for
+ *             the caller's dW_k = dHkᵀ·X and db_k), and dX (BT,J,cin) += dHk · W_k when dX is
+ *             not NULL (W_k = W + k·out·cin).
+ * The forward's G has gconv_forward's bits for H = X·Wᵀ + b computed by the same pieces. */
+void gconv_linear_forward(float *G, float *Hk, const float *X, const float *W, const float *b,
+                          const struct graph *g, size_t BT, size_t cin, size_t out);
+void gconv_linear_backward_part(float *dX, float *dHk, const float *dG, const float *Wk,
+                                const struct graph *g, size_t k, size_t BT, size_t cin,
+                                size_t out);
 
 /* Plain-loop versions (dense scan of every (i,j) pair through the CSR rows, one thread): the
  * test oracle. */
