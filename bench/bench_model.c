@@ -3,7 +3,7 @@
  *
  *   build/bench_model [--threads 2] [--batch 32] [--window 25] [--joints 75,553]
  *                     [--min-time 10] [--warmup 1] [--min-iters 2] [--profile 0]
- *                     [--mode forward|train|both]
+ *                     [--mode forward|train|both] [--governor 0|1]
  *
  * --mode forward alone plans the inference arena and runs the batch in the chunks that
  * predict/detect/eval use (train/infer.c: at most INFER_ARENA_BUDGET of arena), so its
@@ -18,6 +18,11 @@
  * seconds have passed (at least --min-iters). Output: a CSV header and one line per
  * measurement (impl,joints,batch,window,threads,mode,iters,seconds,windows_per_s), the same
  * columns as the reference's. Not a test: nothing here asserts a time.
+ *
+ * --governor 1 runs the training steps under train/thread_gov.h, as `signstgcn train` does
+ * (unless --fixed-threads): one thread when that measures faster than --threads, for
+ * bench/contention.sh; it prints how many steps ran at one thread. The default 0 keeps
+ * --threads throughout.
  *
  * --profile N (after the two measurements) runs N more training steps with the model's
  * per-kind timers on (model.h, struct model_profile) and prints, per layer kind, forward and
@@ -42,6 +47,7 @@
 #include "model/adam.h"
 #include "model/model.h"
 #include "train/infer.h"
+#include "train/thread_gov.h"
 
 void openblas_set_num_threads(int n);
 
@@ -53,7 +59,7 @@ static double now(void)
 }
 
 struct opts {
-    int threads, batch, window, warmup, min_iters, profile;
+    int threads, batch, window, warmup, min_iters, profile, governor;
     int modes; /* bit 0 forward, bit 1 train (--mode forward|train|both) */
     double min_time;
     char joints[64];
@@ -213,6 +219,8 @@ static int run(const struct opts *o, int J)
     struct model_loss_config lc = {.mi_adam = &opt};
     struct model_losses L;
     long step = 0;
+    struct thread_gov gov;
+    thread_gov_init(&gov, o->governor ? o->threads : 1);
     for (int mode = 0; mode < 2; mode++) {
         if (!(o->modes & (1 << mode))) continue;
         int iters = 0;
@@ -234,10 +242,13 @@ static int run(const struct opts *o, int J)
                     model_forward(&m, &part, false, NULL);
                 }
             } else {
+                thread_gov_begin(&gov);
+                const double s0 = now(), c0 = cpu_now();
                 model_forward(&m, &in, true, &r);
                 model_backward(&m, &in, &lc, &L);
                 adam_step(m.pt.data, m.pt.grad, m.pt.m, m.pt.v, 0, m.pt.kind_end[PARAM_TRAINED],
                           &opt, ++step);
+                thread_gov_end(&gov, now() - s0, cpu_now() - c0, (double)B);
             }
             if (i >= o->warmup) {
                 iters++;
@@ -247,7 +258,11 @@ static int run(const struct opts *o, int J)
         }
         printf("c,%d,%d,%d,%d,%s,%d,%.3f,%.2f\n", J, o->batch, o->window, o->threads,
                mode ? "train" : "forward", iters, elapsed, (double)iters * (double)B / elapsed);
+        if (mode == 1 && o->governor)
+            printf("# governor: %zu of %zu steps at one thread, %zu probes, %zu switches\n",
+                   gov.steps_at_one, gov.steps, gov.probes, gov.switches);
         fflush(stdout);
+        if (gov.max > 1) omp_set_num_threads(gov.max);
     }
     if (o->profile > 0) {
         struct model_profile pr;
@@ -290,6 +305,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--min-iters")) o.min_iters = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--min-time")) o.min_time = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "--profile")) o.profile = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--governor")) o.governor = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--joints")) snprintf(o.joints, sizeof o.joints, "%s", argv[i + 1]);
         else if (!strcmp(argv[i], "--mode") && !strcmp(argv[i + 1], "forward")) o.modes = 1;
         else if (!strcmp(argv[i], "--mode") && !strcmp(argv[i + 1], "train")) o.modes = 2;

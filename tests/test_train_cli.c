@@ -138,7 +138,7 @@ static void test_flags_reach_the_configuration(void **state)
         "--use-pseudo-signers", "--num-pseudo-signers", "2", "--pseudo-seed", "3", "--pseudo-by",
         "window", "--signer-loss-weight", "0.3", "--lambda-grl", "0.7", "--grl-schedule", "dann",
         "--max-files", "7", "--max-samples", "40", "--best-metric", "f1", "--seed", "5",
-        "--threads", "1", NULL);
+        "--threads", "1", "--fixed-threads", NULL);
     if (r.exit_code != 0) fail_msg("train failed (%d): %s", r.exit_code, r.err);
     assert_non_null(strstr(r.out, "pseudo-signers: K-means with K=2"));
     assert_non_null(strstr(r.out, "40 train"));
@@ -163,6 +163,7 @@ static void test_flags_reach_the_configuration(void **state)
     assert_true(jnum(c, "max_files") == 7 && jnum(c, "max_samples") == 40);
     assert_string_equal(jstr(c, "best_metric"), "f1");
     assert_true(jnum(c, "seed") == 5 && jnum(c, "threads") == 1);
+    assert_true(jbool(c, "fixed_threads"));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "pseudo_centroids")), 2);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(c, "classes")), 2);
     cJSON_Delete(c);

@@ -40,7 +40,7 @@ enum {
     OPT_SIGNER_SOURCE, OPT_SIGNER_LOSS_WEIGHT, OPT_LAMBDA_GRL, OPT_GRL_SCHEDULE, OPT_USE_SUPCON,
     OPT_SUPCON_WEIGHT, OPT_SUPCON_TEMP, OPT_USE_FILM, OPT_USE_MI, OPT_MI_WEIGHT, OPT_MI_HIDDEN,
     OPT_NO_CLASS_WEIGHTS, OPT_SAVE_BEST, OPT_BEST_METRIC, OPT_LOG_CSV, OPT_OUT, OPT_RESUME,
-    OPT_SEED, OPT_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
+    OPT_SEED, OPT_THREADS, OPT_FIXED_THREADS, OPT_AUGMENT, OPT_AUG_ROTATE, OPT_AUG_SCALE, OPT_AUG_SHEAR,
     OPT_AUG_TRANSLATE, OPT_AUG_JITTER, OPT_AUG_MIRROR, OPT_AUG_SPEED, OPT_AUG_FRAME_DROP,
     OPT_AUG_HAND_DROP, OPT_AUG_FACE_DROP, OPT_FEATURES, OPT_LR_SCHEDULE, OPT_WARMUP,
     OPT_LABEL_SMOOTHING, OPT_PATIENCE, OPT_CONFIG, OPT_CONFIG_FROM
@@ -73,6 +73,8 @@ static void print_help(void)
            "                          value, 0 = never (0)\n"
            "  --seed N                seed of every random choice (0)\n"
            "  --threads N             threads (OpenMP default)\n"
+           "  --fixed-threads         keep N threads even when one measures faster (a\n"
+           "                          busy core); results are the same either way\n"
            "  --splits-json FILE      train/val videos from `signstgcn splits` (else 90/10)\n"
            "  --max-files N           use the first N files (all)\n"
            "  --max-samples N         use N random training windows (all)\n"
@@ -254,6 +256,7 @@ int cmd_train(int argc, char **argv)
         {"resume", no_argument, NULL, OPT_RESUME},
         {"seed", required_argument, NULL, OPT_SEED},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"fixed-threads", no_argument, NULL, OPT_FIXED_THREADS},
         {"augment", required_argument, NULL, OPT_AUGMENT},
         {"aug-rotate", required_argument, NULL, OPT_AUG_ROTATE},
         {"aug-scale", required_argument, NULL, OPT_AUG_SCALE},
@@ -382,6 +385,7 @@ int cmd_train(int argc, char **argv)
         case OPT_MI_WEIGHT: NUM_ARG("--mi-weight", 0, 1e6, cfg.mi_weight); break;
         case OPT_MI_HIDDEN: SIZE_ARG("--mi-hidden-dim", 1, 1 << 16, cfg.mi_hidden_dim); break;
         case OPT_NO_CLASS_WEIGHTS: cfg.class_weights = false; break;
+        case OPT_FIXED_THREADS: cfg.fixed_threads = true; break;
         case OPT_SAVE_BEST: cfg.save_best = true; break;
         case OPT_BEST_METRIC:
             NAME_ARG("--best-metric", best_metric_parse, cfg.best_metric, enum best_metric);

@@ -164,6 +164,7 @@ char *train_config_to_json(const struct train_config *c, const struct train_deri
     cJSON_AddNumberToObject(o, "max_samples", (double)c->max_samples);
     cJSON_AddNumberToObject(o, "seed", (double)c->seed);
     cJSON_AddNumberToObject(o, "threads", (double)c->threads);
+    cJSON_AddBoolToObject(o, "fixed_threads", c->fixed_threads);
     cJSON_AddBoolToObject(o, "save_best", c->save_best);
     cJSON_AddStringToObject(o, "best_metric", best_metric_name(c->best_metric));
     cJSON_AddBoolToObject(o, "log_csv", c->log_csv);
@@ -400,6 +401,7 @@ int train_config_from_json(const char *json, const char *what, struct train_conf
     c->max_samples = (size_t)num(&r, "max_samples", 0, 1e12);
     c->seed = (uint64_t)num(&r, "seed", 0, 9007199254740992.0);
     c->threads = (int)num(&r, "threads", 0, 4096);
+    c->fixed_threads = flag(&r, "fixed_threads");
     c->save_best = flag(&r, "save_best");
     c->best_metric = (enum best_metric)named(&r, "best_metric", best_metric_parse);
     c->log_csv = flag(&r, "log_csv");

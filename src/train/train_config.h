@@ -69,6 +69,8 @@ struct train_config {
     size_t max_samples;                 /* 0 = all training windows */
     uint64_t seed;                      /* 0 */
     int threads;                        /* 0 = OpenMP's default */
+    bool fixed_threads;                 /* --fixed-threads: never fall back to one thread
+                                           when that measures faster (train/thread_gov.h) */
     /* augmentation of training windows (data/augment.h): --augment sets every knob, an
      * --aug-* flag then sets its own; stored resolved, both the preset and every value */
     enum augment_preset augment;        /* none */

@@ -27,6 +27,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <omp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -58,6 +59,7 @@
 #include "model/adam.h"
 #include "train/kmeans.h"
 #include "train/metrics.h"
+#include "train/thread_gov.h"
 #include "viz/plot.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -71,6 +73,13 @@ static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
@@ -826,6 +835,7 @@ static int load_last(struct run *r, struct loop_state *ls, const char *config_js
         } else {
             a.epochs = b.epochs;
             a.threads = b.threads;
+            a.fixed_threads = b.fixed_threads;
             a.resume = b.resume;
             char *ja = train_config_to_json(&a, &da, err), *jb = train_config_to_json(&b, &db, err);
             if (!ja || !jb) rc = -1;
@@ -968,6 +978,8 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     struct dir_lock lock = {-1};
     char created[TRAIN_PATH_MAX];
     bool created_top = false;
+    struct thread_gov gov;
+    thread_gov_init(&gov, 1); /* idle until the steps start */
 
     struct rng base;
     rng_seed(&base, cfg->seed);
@@ -1138,6 +1150,9 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
     const double total_steps = (double)(cfg->epochs * n_batches);
     const double warmup_steps = floor(cfg->warmup_epochs * (double)n_batches + 0.5);
     int *signer_arg = r->d.num_signers ? r->sig : NULL;
+    /* the thread count, step by step (not with ranks: a step's time there includes the others') */
+    const int max_threads = omp_get_max_threads();
+    thread_gov_init(&gov, cfg->fixed_threads || r->sharded ? 1 : max_threads);
     for (; ls.epoch < cfg->epochs; ls.epoch++) {
         if (cfg->patience && ls.batch == 0 &&
             epochs_since_best(ls.hist, ls.epoch, cfg->best_metric) >= cfg->patience) {
@@ -1189,6 +1204,8 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
                 .supcon_temp = (float)cfg->supcon_temp, .mi_weight = (float)cfg->mi_weight,
                 .mi_adam = &mi_opt, .mi_step = ls.mi_step + 1,
                 .label_smoothing = cfg->label_smoothing};
+            thread_gov_begin(&gov);
+            const double step_t0 = now_s(), step_c0 = cpu_s();
             model_forward(&r->m, &in, true, &r->rng_dropout);
             struct model_losses L;
             model_backward(&r->m, &in, &lc, &L);
@@ -1207,6 +1224,7 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
             adam_step(r->m.pt.data, r->m.pt.grad, r->m.pt.m, r->m.pt.v,
                       r->m.pt.kind_begin[PARAM_TRAINED], r->m.pt.kind_end[PARAM_TRAINED], &opt,
                       ls.step);
+            thread_gov_end(&gov, now_s() - step_t0, cpu_s() - step_c0, (double)k);
             ls.loss_sum += L.total * (double)k;
             double correct = 0.0;
             for (size_t i = 0; i < kl; i++)
@@ -1287,8 +1305,13 @@ int trainer_run(const struct train_config *cfg, const struct trainer_hooks *hook
              "on rank 0 (%.0f steps)", steps > 0 ? r->dist->comm_bytes / steps : 0.0,
              steps > 0 ? 1e3 * r->dist->comm_s / steps : 0.0, steps);
     }
+    if (gov.switches)
+        info(hooks, "threads: one thread measured faster than %d (a core busy with another "
+             "process?) and ran %zu of the %zu steps; --fixed-threads keeps %d", gov.max,
+             gov.steps_at_one, gov.steps, gov.max);
     status = TRAINER_OK;
 out:
+    if (gov.max > 1) omp_set_num_threads(gov.max);
     free(config_json);
     free(ls.hist);
     run_free(r);
