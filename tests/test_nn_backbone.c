@@ -869,11 +869,11 @@ static void test_gconv_linear_fused(void **state)
 
 /* The fused block tail against BatchNorm's affine, residual, ReLU and Dropout one after the
  * other: the same output bits, the same generator use, the same gradient; with and without
- * dropout, for 1 and 2 threads, with a length that ends inside a mask word and a block. */
-static void test_block_tail_fused(void **state)
+ * dropout, for 1 and 2 threads, with a length that ends inside a mask word and a block, and
+ * one long enough for whole groups of blocks, whose generators step side by side. */
+static void block_tail_case(size_t N)
 {
-    (void)state;
-    const size_t N = 2 * DROPOUT_BLOCK / 7 + 3, C = 7, n = N * C, nw = block_tail_words(n);
+    const size_t C = 7, n = N * C, nw = block_tail_words(n);
     float *x = funi(n, -2, 2, 21), *r = funi(n, -1, 1, 22), *a = funi(C, 0.5f, 1.5f, 23);
     float *b = funi(C, -0.5f, 0.5f, 24), *dy = funi(n, -1, 1, 25);
     float *y = fbuf(n), *y_r = fbuf(n), *dx = fbuf(n), *dx_r = fbuf(n);
@@ -900,6 +900,14 @@ static void test_block_tail_fused(void **state)
     omp_set_num_threads(2);
     free(x), free(r), free(a), free(b), free(dy), free(y), free(y_r), free(dx), free(dx_r);
     free(bits), free(bits_r), free(mask);
+}
+
+static void test_block_tail_fused(void **state)
+{
+    (void)state;
+    block_tail_case(2 * DROPOUT_BLOCK / 7 + 3);
+    /* 17 blocks: two whole groups whose generators step side by side, then one short block */
+    block_tail_case(16 * DROPOUT_BLOCK / 7 + 3);
 }
 
 int main(void)

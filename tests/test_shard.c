@@ -76,8 +76,10 @@ static void test_dropout_shards(void **state)
     free(whole);
     free(part);
 
-    /* the fused block tail: (N, C) rows split at any row */
-    const size_t N = 700, C = 24, E = N * C;
+    /* the fused block tail: (N, C) rows split at any row (17.6 blocks: the whole and a shard
+     * that starts on a block boundary draw whole groups of blocks side by side, the other
+     * shards block by block, and all must agree) */
+    const size_t N = 3000, C = 24, E = N * C;
     float *x = malloc(E * sizeof(float)), *res = malloc(E * sizeof(float));
     float *y = malloc(E * sizeof(float)), *ys = malloc(E * sizeof(float));
     float a[24], b[24];
@@ -89,7 +91,7 @@ static void test_dropout_shards(void **state)
     uint64_t *bs = calloc(block_tail_words(E), sizeof(uint64_t));
     rng_seed(&r0, 7);
     block_tail_forward(y, bits, x, a, b, res, N, C, 0.1f, &r0);
-    const size_t cuts[] = {0, 1, 171, 350, 699};
+    const size_t cuts[] = {0, 1, 171, 350, 512, 1500, 2999};
     for (size_t k = 0; k < sizeof cuts / sizeof cuts[0]; k++) {
         const size_t f = cuts[k], rows = N - f;
         rng_seed(&r1, 7);

@@ -17,9 +17,9 @@
  * block_tail_forward/backward fuse the end of an ST-GCN block (BatchNorm's affine, residual,
  * ReLU, Dropout) into one pass each way: the unfused layers walked the (N,C) activation about
  * ten times per layer and direction, and kept a byte mask and the output for the backward.
- * They work per DROPOUT_BLOCK block (a whole number of 64-bit mask words), so the dropout
- * draws, the bit words and the elements a thread writes all follow the block; blocks go to
- * threads dynamically — nothing is summed, so any schedule gives the same bits, and a thread
+ * They work per group of DROPOUT_LANES blocks of DROPOUT_BLOCK elements (a whole number of
+ * 64-bit mask words), so the dropout draws, the bit words and the elements a thread writes
+ * all follow the blocks; groups go to threads dynamically — nothing is summed, so any schedule gives the same bits, and a thread
  * that shares its core with another process takes fewer blocks instead of holding the other
  * thread up at the barrier.
  *
@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "core/clones.h"
 #include "core/error.h"
 #include "core/rng.h"
 
@@ -167,11 +168,73 @@ static void unpack_bits(uint32_t keep[64], uint64_t word)
     for (size_t i = 0; i < 64; i++) keep[i] = 0u - (uint32_t)((word >> i) & 1u);
 }
 
+/* Dropout over DROPOUT_LANES whole blocks at once, y (DROPOUT_LANES · DROPOUT_BLOCK floats)
+ * starting at block `blk` of the mask: the same draws and the same products as DROPOUT_RANGE
+ * block by block. Each block has its own xoshiro256** generator (rng_seed(base + block)), so
+ * the lanes' generators step side by side — one vector step gives DROPOUT_LANES draws, where
+ * one block's generator is a serial chain — into a short buffer, whose 64-bit draws read as
+ * 32-bit halves are the blocks' uniforms in element order (low half first, little-endian). */
+enum { DROPOUT_LANES = 8, DROPOUT_CHUNK = 64 };
+SG_CLONES
+static void dropout_lanes(float *y, uint64_t base, uint64_t blk, uint64_t thr, float s)
+{
+    uint64_t s0[DROPOUT_LANES], s1[DROPOUT_LANES], s2[DROPOUT_LANES], s3[DROPOUT_LANES];
+    for (size_t l = 0; l < DROPOUT_LANES; l++) {
+        struct rng g;
+        rng_seed(&g, base + blk + l);
+        s0[l] = g.s[0], s1[l] = g.s[1], s2[l] = g.s[2], s3[l] = g.s[3];
+    }
+    uint64_t u[DROPOUT_LANES][DROPOUT_CHUNK];
+    for (size_t j0 = 0; j0 < DROPOUT_BLOCK / 2; j0 += DROPOUT_CHUNK) {
+        for (size_t j = 0; j < DROPOUT_CHUNK; j++) {
+#pragma omp simd
+            for (size_t l = 0; l < DROPOUT_LANES; l++) { /* rng_u64_inline, lane by lane */
+                const uint64_t x5 = s1[l] + (s1[l] << 2);
+                const uint64_t rot = (x5 << 7) | (x5 >> 57);
+                u[l][j] = rot + (rot << 3);
+                const uint64_t t = s1[l] << 17;
+                s2[l] ^= s0[l];
+                s3[l] ^= s1[l];
+                s1[l] ^= s2[l];
+                s0[l] ^= s3[l];
+                s2[l] ^= t;
+                s3[l] = (s3[l] << 45) | (s3[l] >> 19);
+            }
+        }
+        for (size_t l = 0; l < DROPOUT_LANES; l++) {
+            uint32_t h[2 * DROPOUT_CHUNK];
+            memcpy(h, u[l], sizeof h);
+            float *yl = y + l * DROPOUT_BLOCK + 2 * j0;
+#pragma omp simd
+            for (size_t e = 0; e < 2 * DROPOUT_CHUNK; e++)
+                yl[e] = yl[e] * ((float)(h[e] >= thr) * s);
+        }
+    }
+}
+
 void block_tail_forward(float *y, uint64_t *bits, const float *x, const float *a,
                         const float *b, const float *r, size_t N, size_t C, float p,
                         struct rng *rg)
 {
     block_tail_forward_at(y, bits, x, a, b, r, N, C, p, rg, 0);
+}
+
+/* y[lo, hi) = ReLU(x·a + b + r), a and b per channel of C, one row segment at a time. */
+static void tail_affine(float *y, const float *x, const float *a, const float *b,
+                        const float *r, size_t lo, size_t hi, size_t C)
+{
+    for (size_t i = lo; i < hi;) {
+        const size_t c0 = i % C, w = C - c0 < hi - i ? C - c0 : hi - i;
+        const float *xi = x + i, *ri = r + i, *ac = a + c0, *bc = b + c0;
+        float *yi = y + i;
+#pragma omp simd
+        for (size_t c = 0; c < w; c++) {
+            float v = xi[c] * ac[c] + bc[c];
+            v = v + ri[c];
+            yi[c] = v > 0.0f ? v : 0.0f;
+        }
+        i += w;
+    }
 }
 
 void block_tail_forward_at(float *y, uint64_t *bits, const float *x, const float *a,
@@ -184,37 +247,35 @@ void block_tail_forward_at(float *y, uint64_t *bits, const float *x, const float
     const uint64_t base = drop ? rng_u64(rg) : 0;
     const uint64_t thr = (uint64_t)ceil((double)p * 4294967296.0); /* as dropout_draw_mask */
     const float s = dropout_scale(p);
-#pragma omp parallel for schedule(dynamic, 8)
-    for (size_t blk = 0; blk < nblk; blk++) {
-        const size_t lo = blk * DROPOUT_BLOCK;
-        const size_t hi = n - lo < DROPOUT_BLOCK ? n : lo + DROPOUT_BLOCK;
-        /* BN affine + residual + ReLU, one row segment at a time */
-        for (size_t i = lo; i < hi;) {
-            const size_t c0 = i % C, w = C - c0 < hi - i ? C - c0 : hi - i;
-            const float *xi = x + i, *ri = r + i, *ac = a + c0, *bc = b + c0;
-            float *yi = y + i;
-#pragma omp simd
-            for (size_t c = 0; c < w; c++) {
-                float v = xi[c] * ac[c] + bc[c];
-                v = v + ri[c];
-                yi[c] = v > 0.0f ? v : 0.0f;
-            }
-            i += w;
-        }
-        if (drop) {
+    const size_t ngrp = (nblk + DROPOUT_LANES - 1) / DROPOUT_LANES;
+    const bool aligned = off % DROPOUT_BLOCK == 0;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (size_t grp = 0; grp < ngrp; grp++) {
+        const size_t b0 = grp * DROPOUT_LANES;
+        const size_t b1 = nblk - b0 < DROPOUT_LANES ? nblk : b0 + DROPOUT_LANES;
+        const size_t lo = b0 * DROPOUT_BLOCK, hi = n < b1 * DROPOUT_BLOCK ? n : b1 * DROPOUT_BLOCK;
+        tail_affine(y, x, a, b, r, lo, hi, C);
+        if (drop && aligned && hi - lo == DROPOUT_LANES * DROPOUT_BLOCK) {
+            /* whole blocks from a block boundary of the mask: their draws side by side */
+            dropout_lanes(y + lo, base, off / DROPOUT_BLOCK + b0, thr, s);
+        } else if (drop) {
 #define TAIL_KEEP(i, k) (y[(i)] = y[(i)] * ((float)(k) * s))
             DROPOUT_RANGE(off, lo, hi, base, thr, TAIL_KEEP);
 #undef TAIL_KEEP
         }
-        if (bits) {
+        if (bits)
             for (size_t wd = lo / 64; wd * 64 < hi; wd++) {
                 const size_t i0 = wd * 64, e = hi - i0 < 64 ? hi - i0 : 64;
                 bits[wd] = pack_positive(y + i0, e);
             }
-        }
     }
 }
 
+/* Built for AVX-512 and AVX2 besides the baseline, chosen at load time by the CPU (GCC's
+ * target_clones): unpacking a bit per element and masking is where baseline SSE2 code is
+ * slowest (23 ms of a J=75 training step's backward, 5 ms with AVX-512). Element-wise, so
+ * every clone gives the same bits. */
+SG_CLONES
 void block_tail_backward(float *dx, const float *dy, const uint64_t *bits, size_t n, float p)
 {
     const size_t nw = block_tail_words(n);
