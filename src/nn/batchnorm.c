@@ -1,13 +1,15 @@
 /* batchnorm.c — BatchNorm2d on channels-last (N,C) activations (see batchnorm.h).
  *
- * Design. Every reduction runs over the N rows of a channel. Each thread owns a contiguous
- * range of channels (whole 64-byte lines of a row, BN_CB = 16 channels), and does everything
- * for its range: the statistics pass over all N rows, then the pass that writes Y (or dX) for
- * the same channels, in slabs of at most BN_SLAB channels whose per-channel sums live in stack
- * arrays (no allocation, no C-sized scratch). A thread reads one contiguous run of each row,
- * which the hardware prefetcher streams; with one thread that is the whole row. Each channel's
- * sum is added in row order whatever range it falls in, so results are bit-identical for 1, 2
- * or 16 threads.
+ * Design. Every reduction runs over the N rows of a channel. The rows are cut into BN_CHUNKS
+ * fixed chunks (row N·i/BN_CHUNKS onwards), which threads take dynamically; each chunk sums
+ * its rows in order into its own per-channel partial sums, and the partials are then added in
+ * chunk order. The cut depends only on N, so results are bit-identical for 1, 2 or 16 threads,
+ * and a thread reads whole rows, contiguous memory. (Splitting the channels between threads
+ * instead, each reading its half of every row, made two threads slower than one here: each
+ * pulled in the other's cache lines through the prefetchers, and the passes are
+ * memory-bound.) Channels go in slabs of at most BN_SLAB, so the partials live on the calling
+ * thread's stack (2 · BN_CHUNKS · BN_SLAB doubles, 128 KB): no allocation. The passes that
+ * write Y or dX are element-wise and cut the same way.
  *
  * Statistics are one pass in double over shifted values d = x − x[0,c] (Σd and Σd²): the shift
  * by a sample of the channel keeps the variance free of the cancellation that Σx² − (Σx)²/N
@@ -21,92 +23,127 @@
 #include "nn/batchnorm.h"
 
 #include <math.h>
-#include <omp.h>
 
 #include "core/error.h"
 
-enum { BN_CB = 16, BN_SLAB = 256 };
+enum { BN_CHUNKS = 32, BN_SLAB = 256 };
+/* below this many elements a pass runs on the calling thread (the same chunks, so the same bits) */
+#define BN_PAR_MIN ((size_t)1 << 15)
 
-/* The channels [lo, hi) that the calling thread owns: whole BN_CB blocks, split evenly. */
-static void thread_channels(size_t C, size_t *lo, size_t *hi)
+/* Rows [*r0, *r1) of chunk i. */
+static void chunk_rows(size_t N, size_t i, size_t *r0, size_t *r1)
 {
-    const size_t nblk = (C + BN_CB - 1) / BN_CB;
-    const size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
-    const size_t b0 = t * nblk / nt, b1 = (t + 1) * nblk / nt;
-    *lo = b0 * BN_CB < C ? b0 * BN_CB : C;
-    *hi = b1 * BN_CB < C ? b1 * BN_CB : C;
+    *r0 = N * i / BN_CHUNKS;
+    *r1 = N * (i + 1) / BN_CHUNKS;
 }
 
-/* Σ (x − shift) and Σ (x − shift)² over the N rows of channels c0..c0+w, shift = X[0,c]. */
-static void stats_slab(double *shift, double *s1, double *s2, const float *X, size_t N,
+/* s1, s2 (w) = Σ (x − shift) and Σ (x − shift)² over the N rows of channels c0..c0+w (shift
+ * indexed from c0): chunk partials, then added in chunk order. */
+static void stats_rows(double *s1, double *s2, const double *shift, const float *X, size_t N,
                        size_t C, size_t c0, size_t w)
 {
-    for (size_t c = 0; c < w; c++) shift[c] = (double)X[c0 + c], s1[c] = 0.0, s2[c] = 0.0;
-    for (size_t n = 0; n < N; n++) {
-        const float *x = X + n * C + c0;
-        #pragma omp simd
-        for (size_t c = 0; c < w; c++) {
-            double dv = (double)x[c] - shift[c];
-            s1[c] += dv;
-            s2[c] += dv * dv;
+    double p1[BN_CHUNKS][BN_SLAB], p2[BN_CHUNKS][BN_SLAB];
+#pragma omp parallel for schedule(dynamic, 1) if (N * w >= BN_PAR_MIN)
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++) {
+        size_t r0, r1;
+        chunk_rows(N, ch, &r0, &r1);
+        double *a = p1[ch], *b = p2[ch];
+        for (size_t c = 0; c < w; c++) a[c] = 0.0, b[c] = 0.0;
+        for (size_t n = r0; n < r1; n++) {
+            const float *x = X + n * C + c0;
+            #pragma omp simd
+            for (size_t c = 0; c < w; c++) {
+                double dv = (double)x[c] - shift[c];
+                a[c] += dv;
+                b[c] += dv * dv;
+            }
         }
     }
+    for (size_t c = 0; c < w; c++) s1[c] = 0.0, s2[c] = 0.0;
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++)
+        for (size_t c = 0; c < w; c++) s1[c] += p1[ch][c], s2[c] += p2[ch][c];
 }
 
-/* Y = X·a + b over channels c0..c0+w (a, b indexed from c0). */
-static void affine_slab(float *Y, const float *X, const float *a, const float *b, size_t N,
-                        size_t C, size_t c0, size_t w)
-{
-    for (size_t n = 0; n < N; n++) {
-        const float *x = X + n * C + c0;
-        float *y = Y + n * C + c0;
-        #pragma omp simd
-        for (size_t c = 0; c < w; c++) y[c] = x[c] * a[c] + b[c];
-    }
-}
-
-/* Σ g and Σ g·x̂ with x̂ = (x − mu)·is over channels c0..c0+w. */
-static void grad_sums_slab(double *sg, double *sgx, const float *dY, const float *X,
+/* sg, sgx (w) = Σ g and Σ g·x̂, x̂ = (x − mu)·is, over the N rows of channels c0..c0+w (mu, is
+ * indexed from c0), as stats_rows. */
+static void grad_sums_rows(double *sg, double *sgx, const float *dY, const float *X,
                            const float *mu, const float *is, size_t N, size_t C, size_t c0,
                            size_t w)
 {
+    double p1[BN_CHUNKS][BN_SLAB], p2[BN_CHUNKS][BN_SLAB];
+#pragma omp parallel for schedule(dynamic, 1) if (N * w >= BN_PAR_MIN)
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++) {
+        size_t r0, r1;
+        chunk_rows(N, ch, &r0, &r1);
+        double *a = p1[ch], *b = p2[ch];
+        for (size_t c = 0; c < w; c++) a[c] = 0.0, b[c] = 0.0;
+        for (size_t n = r0; n < r1; n++) {
+            const float *x = X + n * C + c0, *g = dY + n * C + c0;
+            #pragma omp simd
+            for (size_t c = 0; c < w; c++) {
+                float xh = (x[c] - mu[c]) * is[c];
+                a[c] += (double)g[c];
+                b[c] += (double)g[c] * (double)xh;
+            }
+        }
+    }
     for (size_t c = 0; c < w; c++) sg[c] = 0.0, sgx[c] = 0.0;
-    for (size_t n = 0; n < N; n++) {
-        const float *x = X + n * C + c0, *g = dY + n * C + c0;
-        #pragma omp simd
-        for (size_t c = 0; c < w; c++) {
-            float xh = (x[c] - mu[c]) * is[c];
-            sg[c] += (double)g[c];
-            sgx[c] += (double)g[c] * (double)xh;
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++)
+        for (size_t c = 0; c < w; c++) sg[c] += p1[ch][c], sgx[c] += p2[ch][c];
+}
+
+/* Y = X·a + b over channels c0..c0+w (a, b indexed from c0). */
+static void affine_rows(float *Y, const float *X, const float *a, const float *b, size_t N,
+                        size_t C, size_t c0, size_t w)
+{
+#pragma omp parallel for schedule(dynamic, 1) if (N * w >= BN_PAR_MIN)
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++) {
+        size_t r0, r1;
+        chunk_rows(N, ch, &r0, &r1);
+        for (size_t n = r0; n < r1; n++) {
+            const float *x = X + n * C + c0;
+            float *y = Y + n * C + c0;
+            #pragma omp simd
+            for (size_t c = 0; c < w; c++) y[c] = x[c] * a[c] + b[c];
         }
     }
 }
 
 /* dX += k·(g − mg − x̂·mgx) over channels c0..c0+w. */
-static void grad_input_slab(float *dX, const float *dY, const float *X, const float *mu,
+static void grad_input_rows(float *dX, const float *dY, const float *X, const float *mu,
                             const float *is, const float *k, const float *mg, const float *mgx,
                             size_t N, size_t C, size_t c0, size_t w)
 {
-    for (size_t n = 0; n < N; n++) {
-        const float *x = X + n * C + c0, *g = dY + n * C + c0;
-        float *dx = dX + n * C + c0;
-        #pragma omp simd
-        for (size_t c = 0; c < w; c++) {
-            float xh = (x[c] - mu[c]) * is[c];
-            dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
+#pragma omp parallel for schedule(dynamic, 1) if (N * w >= BN_PAR_MIN)
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++) {
+        size_t r0, r1;
+        chunk_rows(N, ch, &r0, &r1);
+        for (size_t n = r0; n < r1; n++) {
+            const float *x = X + n * C + c0, *g = dY + n * C + c0;
+            float *dx = dX + n * C + c0;
+            #pragma omp simd
+            for (size_t c = 0; c < w; c++) {
+                float xh = (x[c] - mu[c]) * is[c];
+                dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
+            }
         }
     }
 }
 
 /* dX += g·k over channels c0..c0+w. */
-static void scale_add_slab(float *dX, const float *dY, const float *k, size_t N, size_t C,
+static void scale_add_rows(float *dX, const float *dY, const float *k, size_t N, size_t C,
                            size_t c0, size_t w)
 {
-    for (size_t n = 0; n < N; n++) {
-        const float *g = dY + n * C + c0;
-        float *dx = dX + n * C + c0;
-        #pragma omp simd
-        for (size_t c = 0; c < w; c++) dx[c] += g[c] * k[c];
+#pragma omp parallel for schedule(dynamic, 1) if (N * w >= BN_PAR_MIN)
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++) {
+        size_t r0, r1;
+        chunk_rows(N, ch, &r0, &r1);
+        for (size_t n = r0; n < r1; n++) {
+            const float *g = dY + n * C + c0;
+            float *dx = dX + n * C + c0;
+            #pragma omp simd
+            for (size_t c = 0; c < w; c++) dx[c] += g[c] * k[c];
+        }
     }
 }
 
@@ -115,40 +152,36 @@ void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *runnin
                              const float *beta, size_t N, size_t C, float momentum, float eps)
 {
     CHECK(N >= 2);
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
-            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
-            double shift[BN_SLAB], s1[BN_SLAB], s2[BN_SLAB];
-            float a[BN_SLAB], b[BN_SLAB];
-            stats_slab(shift, s1, s2, X, N, C, c0, w);
-            for (size_t c = 0; c < w; c++) {
-                double m1 = s1[c] / (double)N;
-                double var = s2[c] / (double)N - m1 * m1;
-                if (var < 0.0) var = 0.0;
-                double mu = shift[c] + m1;
-                double is = 1.0 / sqrt(var + (double)eps);
-                mean[c0 + c] = (float)mu;
-                invstd[c0 + c] = (float)is;
-                if (Y) {
-                    a[c] = (float)is * gamma[c0 + c];
-                    b[c] = beta[c0 + c] - (float)mu * a[c];
-                }
-                /* in double, as PyTorch's batch_norm_cpu_update_stats_template */
-                if (running_mean)
-                    running_mean[c0 + c] = (float)((double)momentum * mu +
-                                                   (1.0 - (double)momentum) *
-                                                       (double)running_mean[c0 + c]);
-                if (running_var)
-                    running_var[c0 + c] = (float)((double)momentum * var * (double)N /
-                                                      (double)(N - 1) +
-                                                  (1.0 - (double)momentum) *
-                                                      (double)running_var[c0 + c]);
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        double shift[BN_SLAB], s1[BN_SLAB], s2[BN_SLAB];
+        for (size_t c = 0; c < w; c++) shift[c] = (double)X[c0 + c];
+        stats_rows(s1, s2, shift, X, N, C, c0, w);
+        float a[BN_SLAB], b[BN_SLAB];
+        for (size_t c = 0; c < w; c++) {
+            double m1 = s1[c] / (double)N;
+            double var = s2[c] / (double)N - m1 * m1;
+            if (var < 0.0) var = 0.0;
+            double mu = shift[c] + m1;
+            double is = 1.0 / sqrt(var + (double)eps);
+            mean[c0 + c] = (float)mu;
+            invstd[c0 + c] = (float)is;
+            if (Y) {
+                a[c] = (float)is * gamma[c0 + c];
+                b[c] = beta[c0 + c] - (float)mu * a[c];
             }
-            if (Y) affine_slab(Y, X, a, b, N, C, c0, w);
+            /* in double, as PyTorch's batch_norm_cpu_update_stats_template */
+            if (running_mean)
+                running_mean[c0 + c] = (float)((double)momentum * mu +
+                                               (1.0 - (double)momentum) *
+                                                   (double)running_mean[c0 + c]);
+            if (running_var)
+                running_var[c0 + c] = (float)((double)momentum * var * (double)N /
+                                                  (double)(N - 1) +
+                                              (1.0 - (double)momentum) *
+                                                  (double)running_var[c0 + c]);
         }
+        if (Y) affine_rows(Y, X, a, b, N, C, c0, w);
     }
 }
 
@@ -177,25 +210,19 @@ void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const floa
                               const float *invstd, size_t N, size_t C)
 {
     if (N == 0) return;
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
-            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
-            double sg[BN_SLAB], sgx[BN_SLAB];
-            float mu[BN_SLAB], is[BN_SLAB], k[BN_SLAB], mg[BN_SLAB], mgx[BN_SLAB];
-            for (size_t c = 0; c < w; c++) mu[c] = mean[c0 + c], is[c] = invstd[c0 + c];
-            grad_sums_slab(sg, sgx, dY, X, mu, is, N, C, c0, w);
-            for (size_t c = 0; c < w; c++) {
-                if (dbeta) dbeta[c0 + c] += (float)sg[c];
-                if (dgamma) dgamma[c0 + c] += (float)sgx[c];
-                k[c] = gamma[c0 + c] * is[c];
-                mg[c] = (float)(sg[c] / (double)N);
-                mgx[c] = (float)(sgx[c] / (double)N);
-            }
-            if (dX) grad_input_slab(dX, dY, X, mu, is, k, mg, mgx, N, C, c0, w);
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        double sg[BN_SLAB], sgx[BN_SLAB];
+        float k[BN_SLAB], mg[BN_SLAB], mgx[BN_SLAB];
+        grad_sums_rows(sg, sgx, dY, X, mean + c0, invstd + c0, N, C, c0, w);
+        for (size_t c = 0; c < w; c++) {
+            if (dbeta) dbeta[c0 + c] += (float)sg[c];
+            if (dgamma) dgamma[c0 + c] += (float)sgx[c];
+            k[c] = gamma[c0 + c] * invstd[c0 + c];
+            mg[c] = (float)(sg[c] / (double)N);
+            mgx[c] = (float)(sgx[c] / (double)N);
         }
+        if (dX) grad_input_rows(dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
     }
 }
 
@@ -207,20 +234,9 @@ void batchnorm_stats_shift(double *shift, const float *X, size_t N, size_t C)
 void batchnorm_stats_partial(double *s1, double *s2, const double *shift, const float *X,
                              size_t N, size_t C)
 {
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c = lo; c < hi; c++) s1[c] = 0.0, s2[c] = 0.0;
-        for (size_t n = 0; n < N; n++) {
-            const float *x = X + n * C;
-            #pragma omp simd
-            for (size_t c = lo; c < hi; c++) {
-                double dv = (double)x[c] - shift[c];
-                s1[c] += dv;
-                s2[c] += dv * dv;
-            }
-        }
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        stats_rows(s1 + c0, s2 + c0, shift + c0, X, N, C, c0, w);
     }
 }
 
@@ -250,16 +266,9 @@ void batchnorm_stats_finish(float *mean, float *invstd, float *running_mean, flo
 void batchnorm_grad_sums(double *sg, double *sgx, const float *dY, const float *X,
                          const float *mean, const float *invstd, size_t N, size_t C)
 {
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
-            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
-            double a[BN_SLAB], b[BN_SLAB];
-            grad_sums_slab(a, b, dY, X, mean + c0, invstd + c0, N, C, c0, w);
-            for (size_t c = 0; c < w; c++) sg[c0 + c] = a[c], sgx[c0 + c] = b[c];
-        }
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        grad_sums_rows(sg + c0, sgx + c0, dY, X, mean + c0, invstd + c0, N, C, c0, w);
     }
 }
 
@@ -268,20 +277,15 @@ void batchnorm_backward_input(float *dX, const float *dY, const float *X, const 
                               const double *sgx_total, size_t N, size_t C, size_t N_total)
 {
     if (!dX || N == 0) return;
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
-            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
-            float k[BN_SLAB], mg[BN_SLAB], mgx[BN_SLAB];
-            for (size_t c = 0; c < w; c++) {
-                k[c] = gamma[c0 + c] * invstd[c0 + c];
-                mg[c] = (float)(sg_total[c0 + c] / (double)N_total);
-                mgx[c] = (float)(sgx_total[c0 + c] / (double)N_total);
-            }
-            grad_input_slab(dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        float k[BN_SLAB], mg[BN_SLAB], mgx[BN_SLAB];
+        for (size_t c = 0; c < w; c++) {
+            k[c] = gamma[c0 + c] * invstd[c0 + c];
+            mg[c] = (float)(sg_total[c0 + c] / (double)N_total);
+            mgx[c] = (float)(sgx_total[c0 + c] / (double)N_total);
         }
+        grad_input_rows(dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
     }
 }
 
@@ -289,20 +293,15 @@ void batchnorm_forward_eval(float *Y, const float *X, const float *gamma, const 
                             const float *running_mean, const float *running_var, size_t N,
                             size_t C, float eps)
 {
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
-            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
-            float a[BN_SLAB], b[BN_SLAB];
-            for (size_t c = 0; c < w; c++) {
-                float is = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
-                a[c] = is * gamma[c0 + c];
-                b[c] = beta[c0 + c] - running_mean[c0 + c] * a[c];
-            }
-            affine_slab(Y, X, a, b, N, C, c0, w);
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        float a[BN_SLAB], b[BN_SLAB];
+        for (size_t c = 0; c < w; c++) {
+            float is = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
+            a[c] = is * gamma[c0 + c];
+            b[c] = beta[c0 + c] - running_mean[c0 + c] * a[c];
         }
+        affine_rows(Y, X, a, b, N, C, c0, w);
     }
 }
 
@@ -310,28 +309,24 @@ void batchnorm_backward_eval(float *dX, float *dgamma, float *dbeta, const float
                              const float *X, const float *gamma, const float *running_mean,
                              const float *running_var, size_t N, size_t C, float eps)
 {
-#pragma omp parallel
-    {
-        size_t lo, hi;
-        thread_channels(C, &lo, &hi);
-        for (size_t c0 = lo; c0 < hi; c0 += BN_SLAB) {
-            const size_t w = hi - c0 < BN_SLAB ? hi - c0 : BN_SLAB;
-            double sg[BN_SLAB], sgx[BN_SLAB];
-            float mu[BN_SLAB], is[BN_SLAB], k[BN_SLAB];
-            for (size_t c = 0; c < w; c++) {
-                mu[c] = running_mean[c0 + c];
-                is[c] = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
-                k[c] = gamma[c0 + c] * is[c];
-            }
-            grad_sums_slab(sg, sgx, dY, X, mu, is, N, C, c0, w);
-            for (size_t c = 0; c < w; c++) {
-                if (dbeta) dbeta[c0 + c] += (float)sg[c];
-                if (dgamma) dgamma[c0 + c] += (float)sgx[c];
-            }
-            if (dX) scale_add_slab(dX, dY, k, N, C, c0, w);
+    for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
+        const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
+        double sg[BN_SLAB], sgx[BN_SLAB];
+        float mu[BN_SLAB], is[BN_SLAB], k[BN_SLAB];
+        for (size_t c = 0; c < w; c++) {
+            mu[c] = running_mean[c0 + c];
+            is[c] = (float)(1.0 / sqrt((double)running_var[c0 + c] + (double)eps));
+            k[c] = gamma[c0 + c] * is[c];
         }
+        grad_sums_rows(sg, sgx, dY, X, mu, is, N, C, c0, w);
+        for (size_t c = 0; c < w; c++) {
+            if (dbeta) dbeta[c0 + c] += (float)sg[c];
+            if (dgamma) dgamma[c0 + c] += (float)sgx[c];
+        }
+        if (dX) scale_add_rows(dX, dY, k, N, C, c0, w);
     }
 }
+
 
 void batchnorm_forward_train_ref(float *Y, float *mean, float *invstd, float *running_mean,
                                  float *running_var, const float *X, const float *gamma,
