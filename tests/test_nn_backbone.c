@@ -910,6 +910,46 @@ static void test_block_tail_fused(void **state)
     block_tail_case(16 * DROPOUT_BLOCK / 7 + 3);
 }
 
+/* The _set backwards (what the model runs, so it need not zero its buffers first) against the
+ * adding ones into zeroed buffers: the same dX, whatever the buffer held before, and the same
+ * parameter gradients. */
+static void test_backward_set_variants(void **state)
+{
+    (void)state;
+    /* temporal convolution, with and without side taps */
+    for (size_t d = 1; d <= TT; d += TT - 1) {
+        float *X = funi(TNX, -1, 1, 51), *W = funi(TNW, -1, 1, 52), *dY = funi(TNY, -1, 1, 53);
+        float *ws = fbuf(tconv_workspace_floats(TC, TO));
+        float *dX = fbuf(TNX), *dX_s = funi(TNX, -9, 9, 54), *dW = fbuf(TNW), *dW_s = fbuf(TNW);
+        tconv_backward(dX, dW, dY, X, W, ws, TB, TT, TJ, TC, TO, d);
+        tconv_backward_set(dX_s, dW_s, dY, X, W, ws, TB, TT, TJ, TC, TO, d);
+        assert_close_f32(dX_s, dX, TNX, 0, 0, "tconv_backward_set dX");
+        assert_close_f32(dW_s, dW, TNW, 0, 0, "tconv_backward_set dW");
+        free(X), free(W), free(dY), free(ws), free(dX), free(dX_s), free(dW), free(dW_s);
+    }
+    /* BatchNorm, one process and the synchronised pieces */
+    const size_t N = 300, C = 20;
+    float *X = funi(N * C, -2, 2, 61), *dY = funi(N * C, -1, 1, 62), *g = funi(C, 0.5f, 1.5f, 63);
+    float *mean = fbuf(C), *invstd = fbuf(C), *dg = fbuf(C), *db = fbuf(C), *dg_s = fbuf(C),
+          *db_s = fbuf(C);
+    batchnorm_forward_train(NULL, mean, invstd, NULL, NULL, X, g, g, N, C, 0.1f, 1e-5f);
+    float *dX = fbuf(N * C), *dX_s = funi(N * C, -9, 9, 64);
+    batchnorm_backward_train(dX, dg, db, dY, X, g, mean, invstd, N, C);
+    batchnorm_backward_train_set(dX_s, dg_s, db_s, dY, X, g, mean, invstd, N, C);
+    assert_close_f32(dX_s, dX, N * C, 0, 0, "batchnorm_backward_train_set dX");
+    assert_close_f32(dg_s, dg, C, 0, 0, "batchnorm_backward_train_set dgamma");
+    assert_close_f32(db_s, db, C, 0, 0, "batchnorm_backward_train_set dbeta");
+    double sg[20], sgx[20];
+    batchnorm_grad_sums(sg, sgx, dY, X, mean, invstd, N, C);
+    float *dI = fbuf(N * C), *dI_s = funi(N * C, -9, 9, 65);
+    batchnorm_backward_input(dI, dY, X, g, mean, invstd, sg, sgx, N, C, N);
+    batchnorm_backward_input_set(dI_s, dY, X, g, mean, invstd, sg, sgx, N, C, N);
+    assert_close_f32(dI_s, dI, N * C, 0, 0, "batchnorm_backward_input_set dX");
+    assert_close_f32(dI, dX, N * C, 0, 0, "batchnorm_backward_input = _train's dX");
+    float *all[] = {X, dY, g, mean, invstd, dg, db, dg_s, db_s, dX, dX_s, dI, dI_s};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) free(all[i]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -919,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_gconv_mediapipe_graphs),
         cmocka_unit_test(test_gconv_linear_fused),
         cmocka_unit_test(test_block_tail_fused),
+        cmocka_unit_test(test_backward_set_variants),
         cmocka_unit_test(test_tconv_matches_reference),
         cmocka_unit_test(test_tconv_gradcheck),
         cmocka_unit_test(test_tconv_deterministic),

@@ -18,9 +18,11 @@
  * backward walks the same path in reverse with two gradient buffers that swap roles layer
  * after layer — dY, turned in place into dS = d(pre-ReLU sum), and a spare that takes dTC and
  * then dX (the next layer's dY) — plus dG and dH_k in the shared buffer that held H, R and the
- * last Y in the forward. Every backward kernel ADDS into its outputs, so scratch is zeroed
- * right before use (block_tail_backward alone writes, in place; the fused graph convolution
- * overwrites dH_k).
+ * last Y in the forward. Most backward kernels ADD into their outputs, so their scratch is
+ * zeroed right before use; the backbone's big buffers are written whole instead, which saves
+ * a pass over memory each (block_tail_backward in place, BatchNorm's and the temporal
+ * convolution's _set variants, the fused graph convolution's dH_k and its first partition's
+ * dX).
  */
 #include <omp.h>
 #include <stdint.h>
@@ -694,8 +696,7 @@ void model_backward(struct model *m, const struct model_inputs *in,
         float *dS = dY; /* d(pre-ReLU sum) = dY·[Y > 0]·dropout scale, in place */
         block_tail_backward(dS, dY, la->bits, n, p);
         lap(m, &t, 1, MPROF_ELTWISE);
-        float *dTC = spare;
-        zero(dTC, n);
+        float *dTC = spare; /* overwritten by BatchNorm's backward */
         if (sh) {
             /* synchronised BatchNorm: Σg and Σg·x̂ of the whole batch (one sum of 2·C); the
              * shard that starts the batch adds them to dbeta and dgamma */
@@ -709,21 +710,21 @@ void model_backward(struct model *m, const struct model_inputs *in,
                     dg[c] += (float)sgx[c];
                 }
             }
-            batchnorm_backward_input(dTC, dS, la->TC, P(L->bn_w), la->bn_mean, la->bn_invstd, sg,
-                                     sgx, N, outc, sh->B_all * T * J);
+            batchnorm_backward_input_set(dTC, dS, la->TC, P(L->bn_w), la->bn_mean,
+                                         la->bn_invstd, sg, sgx, N, outc, sh->B_all * T * J);
         } else if (a->train)
-            batchnorm_backward_train(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
-                                     la->bn_mean, la->bn_invstd, N, outc);
-        else
+            batchnorm_backward_train_set(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
+                                         la->bn_mean, la->bn_invstd, N, outc);
+        else {
+            zero(dTC, n); /* the evaluation-mode backward adds */
             batchnorm_backward_eval(dTC, D(L->bn_w), D(L->bn_b), dS, la->TC, P(L->bn_w),
                                     P(L->bn_mean), P(L->bn_var), N, outc, BATCHNORM_EPS);
+        }
         lap(m, &t, 1, MPROF_BN);
-        zero(dG, n);
-        tconv_backward(dG, D(L->tconv_w), dTC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J, outc,
-                       outc, L->dilation);
+        tconv_backward_set(dG, D(L->tconv_w), dTC, la->G, P(L->tconv_w), a->tconv_ws, B, T, J,
+                           outc, outc, L->dilation);
         lap(m, &t, 1, MPROF_TCONV);
-        float *dX = l > 0 ? spare : NULL; /* dTC is no longer needed */
-        if (dX) zero(dX, N * cin);
+        float *dX = l > 0 ? spare : NULL; /* dTC is no longer needed; partition 0 overwrites */
         for (size_t k = 0; k < K; k++) { /* dH_k = Â_kᵀ-aggregation of dG, then gc.lin's part k */
             gconv_linear_backward_part(dX, a->dH, dG, P(L->gc_w) + k * outc * cin, m->graph, k,
                                        B * T, cin, outc);

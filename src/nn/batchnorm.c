@@ -23,6 +23,7 @@
 #include "nn/batchnorm.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 #include "core/error.h"
 
@@ -109,10 +110,10 @@ static void affine_rows(float *Y, const float *X, const float *a, const float *b
     }
 }
 
-/* dX += k·(g − mg − x̂·mgx) over channels c0..c0+w. */
-static void grad_input_rows(float *dX, const float *dY, const float *X, const float *mu,
-                            const float *is, const float *k, const float *mg, const float *mgx,
-                            size_t N, size_t C, size_t c0, size_t w)
+/* dX (+)= k·(g − mg − x̂·mgx) over channels c0..c0+w (= when set). */
+static void grad_input_rows(bool set, float *dX, const float *dY, const float *X,
+                            const float *mu, const float *is, const float *k, const float *mg,
+                            const float *mgx, size_t N, size_t C, size_t c0, size_t w)
 {
 #pragma omp parallel for schedule(dynamic, 1) if (N * w >= BN_PAR_MIN)
     for (size_t ch = 0; ch < BN_CHUNKS; ch++) {
@@ -121,10 +122,18 @@ static void grad_input_rows(float *dX, const float *dY, const float *X, const fl
         for (size_t n = r0; n < r1; n++) {
             const float *x = X + n * C + c0, *g = dY + n * C + c0;
             float *dx = dX + n * C + c0;
-            #pragma omp simd
-            for (size_t c = 0; c < w; c++) {
-                float xh = (x[c] - mu[c]) * is[c];
-                dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
+            if (set) {
+                #pragma omp simd
+                for (size_t c = 0; c < w; c++) {
+                    float xh = (x[c] - mu[c]) * is[c];
+                    dx[c] = k[c] * (g[c] - mg[c] - xh * mgx[c]);
+                }
+            } else {
+                #pragma omp simd
+                for (size_t c = 0; c < w; c++) {
+                    float xh = (x[c] - mu[c]) * is[c];
+                    dx[c] += k[c] * (g[c] - mg[c] - xh * mgx[c]);
+                }
             }
         }
     }
@@ -205,9 +214,9 @@ void batchnorm_fold_eval(float *a, float *b, const float *gamma, const float *be
     }
 }
 
-void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const float *dY,
-                              const float *X, const float *gamma, const float *mean,
-                              const float *invstd, size_t N, size_t C)
+static void backward_train(bool set, float *dX, float *dgamma, float *dbeta, const float *dY,
+                           const float *X, const float *gamma, const float *mean,
+                           const float *invstd, size_t N, size_t C)
 {
     if (N == 0) return;
     for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
@@ -222,8 +231,23 @@ void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const floa
             mg[c] = (float)(sg[c] / (double)N);
             mgx[c] = (float)(sgx[c] / (double)N);
         }
-        if (dX) grad_input_rows(dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
+        if (dX)
+            grad_input_rows(set, dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
     }
+}
+
+void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const float *dY,
+                              const float *X, const float *gamma, const float *mean,
+                              const float *invstd, size_t N, size_t C)
+{
+    backward_train(false, dX, dgamma, dbeta, dY, X, gamma, mean, invstd, N, C);
+}
+
+void batchnorm_backward_train_set(float *dX, float *dgamma, float *dbeta, const float *dY,
+                                  const float *X, const float *gamma, const float *mean,
+                                  const float *invstd, size_t N, size_t C)
+{
+    backward_train(true, dX, dgamma, dbeta, dY, X, gamma, mean, invstd, N, C);
 }
 
 void batchnorm_stats_shift(double *shift, const float *X, size_t N, size_t C)
@@ -272,9 +296,10 @@ void batchnorm_grad_sums(double *sg, double *sgx, const float *dY, const float *
     }
 }
 
-void batchnorm_backward_input(float *dX, const float *dY, const float *X, const float *gamma,
-                              const float *mean, const float *invstd, const double *sg_total,
-                              const double *sgx_total, size_t N, size_t C, size_t N_total)
+static void backward_input(bool set, float *dX, const float *dY, const float *X,
+                           const float *gamma, const float *mean, const float *invstd,
+                           const double *sg_total, const double *sgx_total, size_t N, size_t C,
+                           size_t N_total)
 {
     if (!dX || N == 0) return;
     for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
@@ -285,8 +310,23 @@ void batchnorm_backward_input(float *dX, const float *dY, const float *X, const 
             mg[c] = (float)(sg_total[c0 + c] / (double)N_total);
             mgx[c] = (float)(sgx_total[c0 + c] / (double)N_total);
         }
-        grad_input_rows(dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
+        grad_input_rows(set, dX, dY, X, mean + c0, invstd + c0, k, mg, mgx, N, C, c0, w);
     }
+}
+
+void batchnorm_backward_input(float *dX, const float *dY, const float *X, const float *gamma,
+                              const float *mean, const float *invstd, const double *sg_total,
+                              const double *sgx_total, size_t N, size_t C, size_t N_total)
+{
+    backward_input(false, dX, dY, X, gamma, mean, invstd, sg_total, sgx_total, N, C, N_total);
+}
+
+void batchnorm_backward_input_set(float *dX, const float *dY, const float *X,
+                                  const float *gamma, const float *mean, const float *invstd,
+                                  const double *sg_total, const double *sgx_total, size_t N,
+                                  size_t C, size_t N_total)
+{
+    backward_input(true, dX, dY, X, gamma, mean, invstd, sg_total, sgx_total, N, C, N_total);
 }
 
 void batchnorm_forward_eval(float *Y, const float *X, const float *gamma, const float *beta,

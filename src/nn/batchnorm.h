@@ -37,6 +37,10 @@ void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *runnin
 void batchnorm_backward_train(float *dX, float *dgamma, float *dbeta, const float *dY,
                               const float *X, const float *gamma, const float *mean,
                               const float *invstd, size_t N, size_t C);
+/* The same, but dX = γ·invstd·(…) (overwritten: the caller need not zero it first). */
+void batchnorm_backward_train_set(float *dX, float *dgamma, float *dbeta, const float *dY,
+                                  const float *X, const float *gamma, const float *mean,
+                                  const float *invstd, size_t N, size_t C);
 
 /* BatchNorm as the per-channel affine y = x·a + b that the forwards apply, with the same float
  * operations: training, from the batch statistics the forward saved (a = invstd·γ,
@@ -84,6 +88,11 @@ void batchnorm_grad_sums(double *sg, double *sgx, const float *dY, const float *
 void batchnorm_backward_input(float *dX, const float *dY, const float *X, const float *gamma,
                               const float *mean, const float *invstd, const double *sg_total,
                               const double *sgx_total, size_t N, size_t C, size_t N_total);
+/* batchnorm_backward_input overwriting dX instead of adding to it. */
+void batchnorm_backward_input_set(float *dX, const float *dY, const float *X,
+                                  const float *gamma, const float *mean, const float *invstd,
+                                  const double *sg_total, const double *sgx_total, size_t N,
+                                  size_t C, size_t N_total);
 
 /* Plain-loop versions (one thread, one channel at a time, two-pass statistics): the oracle. */
 void batchnorm_forward_train_ref(float *Y, float *mean, float *invstd, float *running_mean,

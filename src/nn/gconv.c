@@ -161,9 +161,9 @@ void gconv_linear_backward_part(float *dX, float *dHk, const float *dG, const fl
     for (size_t p = 0; p < pieces; p++) {
         const size_t s0 = p * S, ns = BT - s0 < S ? BT - s0 : S, r0 = s0 * J, rows = ns * J;
         scatter(dHk + r0 * out, dG + r0 * out, &g->A[k], ns, J, out);
-        if (dX)
-            gemm_one_thread(false, false, rows, cin, out, dHk + r0 * out, out, Wk, cin, 1.0f,
-                            dX + r0 * cin, cin);
+        if (dX) /* the first partition overwrites dX */
+            gemm_one_thread(false, false, rows, cin, out, dHk + r0 * out, out, Wk, cin,
+                            k == 0 ? 0.0f : 1.0f, dX + r0 * cin, cin);
     }
 }
 

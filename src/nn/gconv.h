@@ -28,8 +28,9 @@ void gconv_backward(float *dH, const float *dG, const struct graph *g, size_t BT
  *   forward:  G (BT,J,out) = Σ_k Â_k · (X·W_kᵀ + b_k), with X (BT,J,cin), W = gc.lin.weight
  *             (K·out, cin), b (K·out) or NULL, and Hk an (BT·J, out) scratch it overwrites;
  *   backward, partition k: dHk (BT,J,out) = Â_kᵀ-aggregation of dG (overwritten, kept for
- *             the caller's dW_k = dHkᵀ·X and db_k), and dX (BT,J,cin) += dHk · W_k when dX is
- *             not NULL (W_k = W + k·out·cin).
+ *             the caller's dW_k = dHkᵀ·X and db_k), and dX (BT,J,cin) (=, k == 0; +=, k > 0)
+ *             dHk · W_k when dX is not NULL (W_k = W + k·out·cin), so partitions 0 … K−1 in
+ *             turn leave dX = Σ_k dH_k·W_k without zeroing it first.
  * The forward's G has gconv_forward's bits for H = X·Wᵀ + b computed by the same pieces. */
 void gconv_linear_forward(float *G, float *Hk, const float *X, const float *W, const float *b,
                           const struct graph *g, size_t BT, size_t cin, size_t out);

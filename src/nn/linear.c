@@ -3,42 +3,45 @@
  *
  * Forward:  out = in·Wᵀ + b                      (one SGEMM, bias broadcast first)
  * The SGEMMs go through gemm.h, which shares large ones out between threads in fixed pieces.
- * Backward: din += dout·W, dW += doutᵀ·in, db += column sums of dout (accumulated in double,
- *           rows in order, threads over column ranges, so results do not depend on the thread
- *           count).
+ * Backward: din += dout·W, dW += doutᵀ·in, db += column sums of dout (accumulated in double
+ *           over fixed chunks of rows, so results do not depend on the thread count).
  */
 #include "nn/linear.h"
 
 #include "nn/gemm.h"
 
-#include <omp.h>
 
-enum { LIN_CB = 16, LIN_SLAB = 256 };
+enum { LIN_CHUNKS = 32, LIN_SLAB = 256 };
+#define LIN_PAR_MIN ((size_t)1 << 15)
 
-/* db[o] += Σ_n dout[n,o] in double, rows in order. Walking one column at a time reads one float
- * per 64-byte line (at Dout = 384 and N = 60000 that was 4x the cost of the SGEMM for dW);
- * instead each thread owns a contiguous range of whole 16-column blocks and streams the rows,
- * adding each row's run into up to LIN_SLAB double accumulators on its stack. Every column is
- * still summed in row order, so the bits are those of the plain column loop for any number of
- * threads. */
+/* db[o] += Σ_n dout[n,o], summed in double. Walking one column at a time reads one float per
+ * 64-byte line (at Dout = 384 and N = 60000 that was 4x the cost of the SGEMM for dW); giving
+ * each thread a range of columns made every thread stream (through the prefetchers) the
+ * other's lines too, and two threads ran slower than one. So the rows are cut into LIN_CHUNKS
+ * fixed chunks that threads take dynamically, each adding its whole rows, in order, into its
+ * own partial sums for a slab of up to LIN_SLAB columns (on the caller's stack), and the
+ * partials are added in chunk order: the cut depends on N alone, so the bits are the same for
+ * any number of threads. */
 static void column_sums_add(float *db, const float *dout, size_t N, size_t D)
 {
-#pragma omp parallel
-    {
-        const size_t nblk = (D + LIN_CB - 1) / LIN_CB;
-        const size_t nt = (size_t)omp_get_num_threads(), t = (size_t)omp_get_thread_num();
-        const size_t lo = t * nblk / nt * LIN_CB, hi0 = (t + 1) * nblk / nt * LIN_CB;
-        const size_t hi = hi0 < D ? hi0 : D;
-        for (size_t c0 = lo; c0 < hi; c0 += LIN_SLAB) {
-            const size_t w = hi - c0 < LIN_SLAB ? hi - c0 : LIN_SLAB;
-            double acc[LIN_SLAB];
+    for (size_t c0 = 0; c0 < D; c0 += LIN_SLAB) {
+        const size_t w = D - c0 < LIN_SLAB ? D - c0 : LIN_SLAB;
+        double part[LIN_CHUNKS][LIN_SLAB];
+#pragma omp parallel for schedule(dynamic, 1) if (N * w >= LIN_PAR_MIN)
+        for (size_t ch = 0; ch < LIN_CHUNKS; ch++) {
+            const size_t r0 = N * ch / LIN_CHUNKS, r1 = N * (ch + 1) / LIN_CHUNKS;
+            double *acc = part[ch];
             for (size_t c = 0; c < w; c++) acc[c] = 0.0;
-            for (size_t n = 0; n < N; n++) {
+            for (size_t n = r0; n < r1; n++) {
                 const float *row = dout + n * D + c0;
 #pragma omp simd
                 for (size_t c = 0; c < w; c++) acc[c] += (double)row[c];
             }
-            for (size_t c = 0; c < w; c++) db[c0 + c] += (float)acc[c];
+        }
+        for (size_t c = 0; c < w; c++) {
+            double sum = 0.0;
+            for (size_t ch = 0; ch < LIN_CHUNKS; ch++) sum += part[ch][c];
+            db[c0 + c] += (float)sum;
         }
     }
 }

@@ -27,6 +27,7 @@
  */
 #include "nn/tconv.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -91,8 +92,9 @@ void tconv_forward(float *Y, const float *X, const float *W, float *ws, size_t B
     }
 }
 
-void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const float *W,
-                    float *ws, size_t B, size_t T, size_t J, size_t C, size_t O, size_t d)
+static void backward(bool set, float *dX, float *dW, const float *dY, const float *X,
+                     const float *W, float *ws, size_t B, size_t T, size_t J, size_t C,
+                     size_t O, size_t d)
 {
     CHECK(d >= 1);
     const size_t rows = B * T * J;
@@ -102,7 +104,8 @@ void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const
     const size_t sh = d * J, len = side ? (T - d) * J : 0;
     if (dX) {
         pack_taps(Wp, W, C, O);
-        gemm_rows(false, rows, C, O, dY, O, Wp + O * C, C, 1.0f, dX, C, NULL);
+        /* the centre tap covers every row: with set, it overwrites dX (beta 0) */
+        gemm_rows(false, rows, C, O, dY, O, Wp + O * C, C, set ? 0.0f : 1.0f, dX, C, NULL);
         /* (without a side tap, len = 0 and the products are skipped) */
 #pragma omp parallel for schedule(dynamic, 1) if (side)
         for (size_t b = 0; b < B; b++) {
@@ -139,6 +142,18 @@ void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const
             for (size_t c = 0; c < C; c++)
                 for (size_t k = 0; k < 3; k++) dW[(o * C + c) * 3 + k] += dWp[(k * O + o) * C + c];
     }
+}
+
+void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const float *W,
+                    float *ws, size_t B, size_t T, size_t J, size_t C, size_t O, size_t d)
+{
+    backward(false, dX, dW, dY, X, W, ws, B, T, J, C, O, d);
+}
+
+void tconv_backward_set(float *dX, float *dW, const float *dY, const float *X, const float *W,
+                        float *ws, size_t B, size_t T, size_t J, size_t C, size_t O, size_t d)
+{
+    backward(true, dX, dW, dY, X, W, ws, B, T, J, C, O, d);
 }
 
 void tconv_forward_ref(float *Y, const float *X, const float *W, size_t B, size_t T, size_t J,

@@ -25,6 +25,10 @@ void tconv_forward(float *Y, const float *X, const float *W, float *ws, size_t B
 /* dX (B,T,J,C) += Σ_k shift_k(dY)·W_k;  dW[o,c,k] += Σ_{b,t,j} dY[b,t,j,o]·X[b,t+(k−1)d,j,c]. */
 void tconv_backward(float *dX, float *dW, const float *dY, const float *X, const float *W,
                     float *ws, size_t B, size_t T, size_t J, size_t C, size_t O, size_t d);
+/* The same, but dX = Σ_k shift_k(dY)·W_k (overwritten: the caller need not zero it first, a
+ * pass over dX saved); dW still adds. */
+void tconv_backward_set(float *dX, float *dW, const float *dY, const float *X, const float *W,
+                        float *ws, size_t B, size_t T, size_t J, size_t C, size_t O, size_t d);
 
 /* Plain-loop versions (no workspace, double accumulators): the test oracle. */
 void tconv_forward_ref(float *Y, const float *X, const float *W, size_t B, size_t T, size_t J,
