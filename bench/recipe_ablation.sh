@@ -34,6 +34,7 @@ RECIPES=(
   "standard-no-drops|--augment standard --aug-frame-drop 0 --aug-hand-drop 0"
   "standard+speed|--augment standard --aug-speed 0.8,1.25"
   "standard+cosine|--augment standard --lr-schedule cosine"
+  "none+cosine|--augment none --lr-schedule cosine"
 )
 # ONLY="none standard ..." runs (and tabulates) just those recipes
 if [ -n "${ONLY:-}" ]; then
