@@ -46,7 +46,10 @@ echo "== signstgcn train: binary signing detector =="
   --augment standard --lr-schedule cosine --best-metric pr_auc --out "$DEMO/detector" |
   grep -v '^config: '
 echo "== signstgcn train: sign recogniser (n, s1..s4) =="
-"$BIN" train "${COMMON[@]}" --epochs 3 --augment standard --out "$DEMO/recogniser" |
+# the recommended recipe for unseen signers: at 20 epochs it measured +15 points of validation
+# balanced accuracy over --augment none, mean of 3 seeds (docs/decisions.md)
+"$BIN" train "${COMMON[@]}" --epochs 20 --augment standard --lr-schedule cosine \
+  --out "$DEMO/recogniser" |
   grep -v '^config: '
 echo "== signstgcn predict: the detector on the validation data =="
 "$BIN" predict --ckpt "$DEMO/detector/best.safetensors" --data "$DATA" --out "$DEMO/detector/predictions.csv"
