@@ -35,6 +35,8 @@ RECIPES=(
   "standard+speed|--augment standard --aug-speed 0.8,1.25"
   "standard+cosine|--augment standard --lr-schedule cosine"
   "none+cosine|--augment none --lr-schedule cosine"
+  "standard+cosine-no-spatial|--augment standard --lr-schedule cosine --aug-rotate 0 --aug-scale 0 --aug-shear 0 --aug-translate 0 --aug-jitter 0"
+  "standard+cosine-no-drops|--augment standard --lr-schedule cosine --aug-frame-drop 0 --aug-hand-drop 0"
 )
 # ONLY="none standard ..." runs (and tabulates) just those recipes
 if [ -n "${ONLY:-}" ]; then
