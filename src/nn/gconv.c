@@ -15,8 +15,8 @@
  *
  * The fused kernels (what the model runs) take the Linear in too: per piece of (b,t) slices,
  * H_k's rows of the piece = X·W_kᵀ + b_k (one single-threaded SGEMM) and then the piece's
- * aggregation, while those rows are still in the core's cache — H_k makes one trip through
- * memory instead of three. The backward likewise scatters dG into dH_k's rows of a piece and
+ * aggregation, while those rows are still in the core's cache — H_k no longer goes out to
+ * memory between the bias, the product and the aggregation. The backward likewise scatters dG into dH_k's rows of a piece and
  * at once adds their product with W_k into dX. Pieces are handed out dynamically; nothing is
  * summed across pieces, so any schedule gives the same bits, and a thread slowed by another
  * process takes fewer pieces. The weight gradient dW_k = dH_kᵀ·X is a sum over every row and
