@@ -38,6 +38,15 @@ static void chunk_rows(size_t N, size_t i, size_t *r0, size_t *r1)
     *r1 = N * (i + 1) / BN_CHUNKS;
 }
 
+/* s1 = Σ_ch p1[ch], s2 = Σ_ch p2[ch] over w channels, in chunk order. */
+static void add_partials(double *s1, double *s2, double (*p1)[BN_SLAB], double (*p2)[BN_SLAB],
+                         size_t w)
+{
+    for (size_t c = 0; c < w; c++) s1[c] = 0.0, s2[c] = 0.0;
+    for (size_t ch = 0; ch < BN_CHUNKS; ch++)
+        for (size_t c = 0; c < w; c++) s1[c] += p1[ch][c], s2[c] += p2[ch][c];
+}
+
 /* s1, s2 (w) = Σ (x − shift) and Σ (x − shift)² over the N rows of channels c0..c0+w (shift
  * indexed from c0): chunk partials, then added in chunk order. */
 static void stats_rows(double *s1, double *s2, const double *shift, const float *X, size_t N,
@@ -60,9 +69,7 @@ static void stats_rows(double *s1, double *s2, const double *shift, const float 
             }
         }
     }
-    for (size_t c = 0; c < w; c++) s1[c] = 0.0, s2[c] = 0.0;
-    for (size_t ch = 0; ch < BN_CHUNKS; ch++)
-        for (size_t c = 0; c < w; c++) s1[c] += p1[ch][c], s2[c] += p2[ch][c];
+    add_partials(s1, s2, p1, p2, w);
 }
 
 /* sg, sgx (w) = Σ g and Σ g·x̂, x̂ = (x − mu)·is, over the N rows of channels c0..c0+w (mu, is
@@ -88,9 +95,7 @@ static void grad_sums_rows(double *sg, double *sgx, const float *dY, const float
             }
         }
     }
-    for (size_t c = 0; c < w; c++) sg[c] = 0.0, sgx[c] = 0.0;
-    for (size_t ch = 0; ch < BN_CHUNKS; ch++)
-        for (size_t c = 0; c < w; c++) sg[c] += p1[ch][c], sgx[c] += p2[ch][c];
+    add_partials(sg, sgx, p1, p2, w);
 }
 
 /* Y = X·a + b over channels c0..c0+w (a, b indexed from c0). */
@@ -164,33 +169,16 @@ void batchnorm_forward_train(float *Y, float *mean, float *invstd, float *runnin
     for (size_t c0 = 0; c0 < C; c0 += BN_SLAB) {
         const size_t w = C - c0 < BN_SLAB ? C - c0 : BN_SLAB;
         double shift[BN_SLAB], s1[BN_SLAB], s2[BN_SLAB];
-        for (size_t c = 0; c < w; c++) shift[c] = (double)X[c0 + c];
+        batchnorm_stats_shift(shift, X + c0, N, w);
         stats_rows(s1, s2, shift, X, N, C, c0, w);
-        float a[BN_SLAB], b[BN_SLAB];
-        for (size_t c = 0; c < w; c++) {
-            double m1 = s1[c] / (double)N;
-            double var = s2[c] / (double)N - m1 * m1;
-            if (var < 0.0) var = 0.0;
-            double mu = shift[c] + m1;
-            double is = 1.0 / sqrt(var + (double)eps);
-            mean[c0 + c] = (float)mu;
-            invstd[c0 + c] = (float)is;
-            if (Y) {
-                a[c] = (float)is * gamma[c0 + c];
-                b[c] = beta[c0 + c] - (float)mu * a[c];
-            }
-            /* in double, as PyTorch's batch_norm_cpu_update_stats_template */
-            if (running_mean)
-                running_mean[c0 + c] = (float)((double)momentum * mu +
-                                               (1.0 - (double)momentum) *
-                                                   (double)running_mean[c0 + c]);
-            if (running_var)
-                running_var[c0 + c] = (float)((double)momentum * var * (double)N /
-                                                  (double)(N - 1) +
-                                              (1.0 - (double)momentum) *
-                                                  (double)running_var[c0 + c]);
+        batchnorm_stats_finish(mean + c0, invstd + c0, running_mean ? running_mean + c0 : NULL,
+                               running_var ? running_var + c0 : NULL, shift, s1, s2, w, N,
+                               momentum, eps);
+        if (Y) {
+            float a[BN_SLAB], b[BN_SLAB];
+            batchnorm_fold(a, b, gamma + c0, beta + c0, mean + c0, invstd + c0, w);
+            affine_rows(Y, X, a, b, N, C, c0, w);
         }
-        if (Y) affine_rows(Y, X, a, b, N, C, c0, w);
     }
 }
 
