@@ -16,8 +16,8 @@
  * The fused kernels (what the model runs) take the Linear in too: per piece of (b,t) slices,
  * H_k's rows of the piece = X·W_kᵀ + b_k (one single-threaded SGEMM) and then the piece's
  * aggregation, while those rows are still in the core's cache — H_k no longer goes out to
- * memory between the bias, the product and the aggregation. The backward likewise scatters dG into dH_k's rows of a piece and
- * at once adds their product with W_k into dX. Pieces are handed out dynamically; nothing is
+ * memory between the bias, the product and the aggregation. The backward likewise scatters
+ * dG into dH_k's rows of a piece and at once adds their product with W_k into dX. Pieces are handed out dynamically; nothing is
  * summed across pieces, so any schedule gives the same bits, and a thread slowed by another
  * process takes fewer pieces. The weight gradient dW_k = dH_kᵀ·X is a sum over every row and
  * stays with linear.c's fixed pieces.
@@ -141,10 +141,10 @@ void gconv_linear_forward(float *G, float *Hk, const float *X, const float *W, c
         const size_t s0 = p * S, ns = BT - s0 < S ? BT - s0 : S, r0 = s0 * J, rows = ns * J;
         float *H = Hk + r0 * out;
         for (size_t k = 0; k < K; k++) {
-            if (b)
-                for (size_t r = 0; r < rows; r++) memcpy(H + r * out, b + k * out, out * sizeof *H);
-            gemm_one_thread(false, true, rows, out, cin, X + r0 * cin, cin, W + k * out * cin,
-                            cin, b ? 1.0f : 0.0f, H, out);
+            /* H_k's rows of the piece = X·W_kᵀ + b_k (within the pieces' parallel loop, on
+             * this thread alone) */
+            gemm_rows(true, rows, out, cin, X + r0 * cin, cin, W + k * out * cin, cin, 0.0f, H,
+                      out, b ? b + k * out : NULL);
             aggregate(G + r0 * out, H, &g->A[k], k == 0, ns, J, out);
         }
     }
